@@ -1,0 +1,27 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Installed first, so that the package's own range (torch>=2.1,<3) is already met and pip
+# never reaches for a multi-GB CUDA build. Override with TORCH="torch==X" or TORCH= (skip).
+TORCH ?= torch==2.13.0
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/torchdrill
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check grader tui tests bench
+	$(VENV)/bin/lint-imports
+
+.PHONY: install run test lint

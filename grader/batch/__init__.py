@@ -1,0 +1,1 @@
+"""Teachers' batch grading: reading submissions, running them, and writing reports."""

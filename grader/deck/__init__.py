@@ -1,0 +1,1 @@
+"""The content: exercise model, YAML loader, JSON Schema, fingerprints. Torch-free."""

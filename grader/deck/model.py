@@ -1,0 +1,261 @@
+"""The exercise model: one pydantic class per kind, validated once, when a deck is loaded.
+
+The field names and defaults are the contract in shared/spec/exercise-format.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+BLANK = "___"
+KINDS = ("card", "choice", "numeric", "predict", "expr", "fill", "code")
+EXECUTABLE_KINDS = ("expr", "fill", "code")
+
+
+def _code_field(description: str) -> Any:
+    return Field(default="", description=description)
+
+
+def check_syntax(source: str, mode: str, what: str) -> str:
+    """Raise ValueError with line and column when `source` is not valid Python."""
+    try:
+        ast.parse(source, mode=mode)
+    except SyntaxError as e:
+        raise ValueError(f"{what} is not valid Python: {e.msg} (line {e.lineno}, column {e.offset})") from None
+    return source
+
+
+class Exercise(BaseModel):
+    """Fields every exercise has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN, description="unique within its deck; the global id is deck/id")
+    kind: str
+    title: str = Field(min_length=1, description="one line")
+    prompt: str = Field(min_length=1, description="Markdown; code fences are highlighted")
+    tags: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list, description="Markdown, revealed one at a time")
+    explanation: str | None = Field(default=None, description="Markdown shown after grading")
+    source: str | None = Field(default=None, description="where the fact comes from")
+
+    @field_validator("title")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if "\n" in v.strip():
+            raise ValueError("title must be one line")
+        return v.strip()
+
+    @property
+    def executable(self) -> bool:
+        return self.kind in EXECUTABLE_KINDS
+
+
+class Card(Exercise):
+    """A classic flashcard, rated by the learner."""
+
+    kind: Literal["card"]
+    back: str = Field(min_length=1, description="Markdown shown when the card is turned")
+
+
+class Choice(Exercise):
+    """Multiple choice: the learner must select exactly the set `answer`."""
+
+    kind: Literal["choice"]
+    options: list[str] = Field(min_length=2)
+    answer: list[int] = Field(min_length=1, description="0-based indices of the correct options")
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> Choice:
+        bad = [i for i in self.answer if not 0 <= i < len(self.options)]
+        if bad:
+            raise ValueError(f"answer index {bad[0]} is out of range: there are {len(self.options)} options (0-based)")
+        if len(set(self.answer)) != len(self.answer):
+            raise ValueError("answer lists an option twice")
+        return self
+
+
+class Evaluated(Exercise):
+    """Kinds whose truth is an expression the trusted grader evaluates after `setup`."""
+
+    setup: str = _code_field("code run before `solution` is evaluated")
+    solution: str = Field(description="a Python expression whose value is the truth")
+    tolerance: float = Field(default=1e-3, ge=0, description="absolute tolerance for numbers and tensors")
+    rtol: float | None = Field(default=None, ge=0, description="relative tolerance")
+
+    @field_validator("solution", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: Any) -> Any:
+        # `solution: 0.25` is natural YAML; keep it as the expression "0.25".
+        return repr(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
+    @field_validator("setup")
+    @classmethod
+    def _setup_parses(cls, v: str) -> str:
+        return check_syntax(v, "exec", "setup")
+
+    @field_validator("solution")
+    @classmethod
+    def _solution_parses(cls, v: str) -> str:
+        return check_syntax(v.strip(), "eval", "solution")
+
+
+class Numeric(Evaluated):
+    """Compute a number by hand: a number or a one-element tensor is the truth."""
+
+    kind: Literal["numeric"]
+
+
+class Predict(Evaluated):
+    """Predict a value; the learner types a Python literal, parsed and never executed."""
+
+    kind: Literal["predict"]
+
+
+class Executable(Exercise):
+    """Fields of the kinds graded by running code (expr, fill, code)."""
+
+    setup: str = _code_field("code run first, in both the learner's and the reference run")
+    check: str | None = Field(default=None, description="code that calls observe(name, value)")
+    trials: int = Field(default=3, ge=1, le=50)
+    params: dict[str, list[Any]] = Field(default_factory=dict, description="name -> values drawn per trial")
+    forbid: list[str] = Field(default_factory=list, description="dotted API names or plain setup names")
+    tolerance: float = Field(default=1e-5, ge=0)
+    rtol: float = Field(default=1.3e-6, ge=0)
+    timeout: float = Field(default=5.0, gt=0, le=120, description="seconds per trial")
+
+    @field_validator("setup")
+    @classmethod
+    def _setup_parses(cls, v: str) -> str:
+        return check_syntax(v, "exec", "setup")
+
+    @field_validator("check")
+    @classmethod
+    def _check_parses(cls, v: str | None) -> str | None:
+        return None if v is None else check_syntax(v, "exec", "check")
+
+    @field_validator("params")
+    @classmethod
+    def _params_usable(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for name, values in v.items():
+            if not name.isidentifier():
+                raise ValueError(f"param name {name!r} is not a Python identifier")
+            if not values:
+                raise ValueError(f"param {name!r} needs at least one value")
+        return v
+
+    @field_validator("forbid")
+    @classmethod
+    def _forbid_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not all(part.isidentifier() for part in name.split(".")):
+                raise ValueError(f"forbid entry {name!r} is not a dotted Python name")
+        return v
+
+    @property
+    def check_code(self) -> str:
+        return self.check if self.check is not None else 'observe("answer", answer)'
+
+
+class Expr(Executable):
+    """Write an expression over the names `setup` defines; bound to `answer`."""
+
+    kind: Literal["expr"]
+    solution: str = Field(description="the reference expression")
+
+    @field_validator("solution")
+    @classmethod
+    def _solution_parses(cls, v: str) -> str:
+        return check_syntax(v.strip(), "eval", "solution")
+
+
+class Fill(Executable):
+    """Fill in each `___` of `template`; the filled template is the program."""
+
+    kind: Literal["fill"]
+    template: str = Field(description="code with one or more ___ blanks")
+    solution: list[str] = Field(min_length=1, description="the reference text of each blank, in order")
+
+    @field_validator("solution", mode="before")
+    @classmethod
+    def _blanks_as_text(cls, v: Any) -> Any:
+        return [str(x) if isinstance(x, int | float) else x for x in v] if isinstance(v, list) else v
+
+    @model_validator(mode="after")
+    def _blanks_match(self) -> Fill:
+        blanks = self.template.count(BLANK)
+        if blanks == 0:
+            raise ValueError(f"template has no {BLANK} blank")
+        if blanks != len(self.solution):
+            raise ValueError(f"template has {blanks} blank(s) but solution gives {len(self.solution)}")
+        check_syntax(fill_template(self.template, self.solution), "exec", "the template filled with the solution")
+        return self
+
+    @property
+    def is_expression(self) -> bool:
+        """An expression template binds `answer`, like `expr`."""
+        try:
+            ast.parse(fill_template(self.template, self.solution).strip(), mode="eval")
+        except SyntaxError:
+            return False
+        return True
+
+
+class Code(Executable):
+    """Write code: the learner's module body defines names that `check` exercises."""
+
+    kind: Literal["code"]
+    starter: str = Field(default="", description="code shown in the editor at first")
+    solution: str = Field(description="reference code")
+    check: str = Field(description="code that exercises the learner's names and calls observe()")
+
+    @field_validator("solution")
+    @classmethod
+    def _solution_parses(cls, v: str) -> str:
+        return check_syntax(v, "exec", "solution")
+
+
+AnyExercise = Annotated[
+    Union[Card, Choice, Numeric, Predict, Expr, Fill, Code],  # noqa: UP007 - pydantic reads this
+    Field(discriminator="kind"),
+]
+
+
+class Deck(BaseModel):
+    """A deck file: a title, shared tags, and its exercises in study order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deck: str | None = Field(default=None, pattern=ID_PATTERN, description="defaults to the file's stem")
+    title: str | None = Field(default=None, description="shown in the deck list")
+    tags: list[str] = Field(default_factory=list, description="inherited by every exercise")
+    exercises: list[AnyExercise] = Field(default_factory=list)
+
+
+def fill_template(template: str, blanks: list[str]) -> str:
+    """Put each blank's text in place of the template's `___`, in order."""
+    parts = template.split(BLANK)
+    out = [parts[0]]
+    for blank, rest in zip(blanks, parts[1:], strict=True):
+        out += [blank, rest]
+    return "".join(out)
+
+
+def blank_count(template: str) -> int:
+    return template.count(BLANK)
+
+
+def first_blank_line(template: str) -> int:
+    return template[: template.find(BLANK)].count("\n") + 1 if BLANK in template else 1
+
+
+SNAKE = re.compile(r"[-_]+")
+
+
+def default_title(deck_name: str) -> str:
+    return SNAKE.sub(" ", deck_name).strip().capitalize()

@@ -1,0 +1,92 @@
+"""From an exercise and an answer to what runs: the learner's program, the reference's, the trials."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from grader.deck.model import Code, Expr, Fill, fill_template
+from grader.engine import forbid
+from grader.engine.answers import AnswerError, check_text, parse_blanks, syntax_error
+from grader.sandbox.harness import Program, draw_params, trial_seed
+
+
+@dataclass(frozen=True)
+class Trial:
+    index: int
+    seed: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A graded run: the same setup and check on both sides, different answers."""
+
+    learner: Program
+    reference: Program
+    trials: tuple[Trial, ...]
+
+
+class Forbidden(Exception):
+    def __init__(self, uses: list[forbid.Use]) -> None:
+        super().__init__(uses[0].message())
+        self.uses = uses
+
+
+def trials_of(gid: str, exercise: Expr | Fill | Code) -> tuple[Trial, ...]:
+    base = zlib.crc32(gid.encode())
+    return tuple(Trial(i, trial_seed(base, i), draw_params(exercise.params, base, i)) for i in range(exercise.trials))
+
+
+def plan(gid: str, exercise: Expr | Fill | Code, answer: Any, device: str) -> Plan:
+    """Parse the answer and build both programs. Raises AnswerError (invalid) or Forbidden."""
+    mode, learner_src, reference_src = _sources(exercise, answer)
+    learner = Program(exercise.setup, learner_src, exercise.check_code, mode, device, tuple(exercise.forbid))
+    reference = Program(exercise.setup, reference_src, exercise.check_code, mode, device)
+    return Plan(learner, reference, trials_of(gid, exercise))
+
+
+def _sources(exercise: Expr | Fill | Code, answer: Any) -> tuple[str, str, str]:
+    if isinstance(exercise, Expr):
+        text = check_text(answer).strip()
+        _require_parse(text, "eval")
+        _require_allowed(text, "eval", exercise.forbid)
+        return "expr", text, exercise.solution
+    if isinstance(exercise, Fill):
+        blanks = parse_blanks(answer, exercise.template)
+        if any(len(b) > 4000 for b in blanks):
+            raise AnswerError("a blank is longer than 4000 characters")
+        filled = fill_template(exercise.template, blanks)
+        reference = fill_template(exercise.template, exercise.solution)
+        mode = "expr" if exercise.is_expression else "exec"
+        source = filled.strip() if mode == "expr" else filled
+        _require_parse(source, "eval" if mode == "expr" else "exec")
+        _require_fewer_uses(source, reference.strip() if mode == "expr" else reference, mode, exercise.forbid)
+        return mode, source, reference.strip() if mode == "expr" else reference
+    text = check_text(answer)
+    _require_parse(text, "exec")
+    _require_allowed(text, "exec", exercise.forbid)
+    return "exec", text, exercise.solution
+
+
+def _require_parse(source: str, mode: str) -> None:
+    problem = syntax_error(source, mode)
+    if problem:
+        raise AnswerError(f"the answer does not parse: {problem}")
+
+
+def _require_allowed(source: str, mode: str, names: list[str]) -> None:
+    uses = forbid.find_uses(source, mode, names)
+    if uses:
+        raise Forbidden(uses)
+
+
+def _require_fewer_uses(source: str, reference: str, mode: str, names: list[str]) -> None:
+    """In a fill, the template itself may use a forbidden name; the blanks may not add one."""
+    ast_mode = "eval" if mode == "expr" else "exec"
+    uses = forbid.find_uses(source, ast_mode, names)
+    allowed = forbid.count_uses(reference, ast_mode, names)
+    extra = [u for u in uses if sum(1 for v in uses if v.name == u.name) > allowed[u.name]]
+    if extra:
+        raise Forbidden(extra)

@@ -1,0 +1,90 @@
+"""The kinds graded without a sandbox, in the trusted grader: choice, numeric, predict.
+
+Their `setup` and `solution` are authored code and run here; the learner's answer is only
+parsed (a number, or a literal by `ast.literal_eval`), never executed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from grader.deck.model import Choice, Numeric, Predict
+from grader.engine.answers import AnswerError, check_text, parse_choice, parse_literal, parse_number
+from grader.engine.compare import values_equal
+from grader.engine.verdict import Verdict, invalid, single
+from grader.sandbox.harness import base_namespace, seed_everything
+
+
+class ReferenceError_(Exception):
+    """The exercise's own setup or solution failed: an authoring bug, not the learner's."""
+
+
+def truth(exercise: Numeric | Predict, device: str = "cpu") -> Any:
+    """Evaluate `setup` then `solution` in a fresh namespace with fixed seeds."""
+    namespace = base_namespace(device)
+    seed_everything(0)
+    try:
+        exec(compile(exercise.setup, "<setup>", "exec"), namespace)
+        return eval(compile(exercise.solution.strip(), "<solution>", "eval"), namespace)
+    except Exception as e:  # noqa: BLE001 - authored code; any failure is reported to the author
+        raise ReferenceError_(f"the exercise's solution failed: {type(e).__name__}: {e}") from e
+
+
+def as_number(value: Any) -> float:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise ReferenceError_(f"a numeric solution must be one number, got a tensor of shape {tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ReferenceError_(f"a numeric solution must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+def grade_choice(exercise: Choice, answer: Any) -> Verdict:
+    try:
+        picked = parse_choice(answer, len(exercise.options))
+    except AnswerError as e:
+        return invalid(str(e))
+    want = frozenset(exercise.answer)
+    if picked == want:
+        return single(True)
+    missing, extra = sorted(want - picked), sorted(picked - want)
+    parts = ([f"you missed {len(missing)} correct option(s)"] if missing else []) + \
+            ([f"option(s) {', '.join(map(str, extra))} are not correct"] if extra else [])
+    return single(False, "; ".join(parts))
+
+
+def grade_numeric(exercise: Numeric, answer: Any, truth_value: Any) -> Verdict:
+    try:
+        got = parse_number(check_text(answer) if not isinstance(answer, int | float) else str(answer))
+    except AnswerError as e:
+        return invalid(str(e))
+    want = as_number(truth_value)
+    limit = exercise.tolerance + (exercise.rtol or 0.0) * abs(want)
+    ok = (math.isnan(want) and math.isnan(got)) or abs(got - want) <= limit
+    if ok:
+        return single(True, f"{got:.6g} is right (the exact value is {want:.6g})")
+    return single(False, f"{got:.6g} is off by {abs(got - want):.3g}; the answer is {want:.6g} (within {limit:.3g})")
+
+
+def grade_predict(exercise: Predict, answer: Any, truth_value: Any) -> Verdict:
+    try:
+        literal = parse_literal(check_text(answer))
+    except AnswerError as e:
+        return invalid(str(e))
+    problem = values_equal(truth_value, literal, exercise.tolerance, exercise.rtol or 0.0)
+    shown = _show(truth_value)
+    if problem is None:
+        return single(True, f"right: {shown}")
+    return single(False, f"{problem}; the value is {shown}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, torch.Size):
+        return str(tuple(value))
+    if isinstance(value, torch.Tensor):
+        return repr(value.tolist()) if value.numel() <= 64 else f"a tensor of shape {tuple(value.shape)}"
+    return repr(value)[:200]

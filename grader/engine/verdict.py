@@ -1,0 +1,47 @@
+"""The outcome of grading one answer: plain data that the UI, the CLI and the store can read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "invalid", "forbidden", "timeout", "memory")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Exactly one status and a score (the fraction of trials that passed)."""
+
+    status: str
+    score: float
+    feedback: str = ""
+    stdout: str = ""
+    duration_ms: float = 0.0
+    trials: int = 0
+    passed_trials: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verdict:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+def invalid(message: str) -> Verdict:
+    return Verdict("invalid", 0.0, message)
+
+
+def single(ok: bool, feedback: str = "") -> Verdict:
+    """A verdict for the kinds graded in one step (choice, numeric, predict)."""
+    return Verdict("passed" if ok else "failed", 1.0 if ok else 0.0, feedback, trials=1, passed_trials=int(ok))

@@ -1,0 +1,229 @@
+"""The grader's side of the sandbox: starts the zygote, hands a job to a spare child, and reads
+each trial's message under a wall-clock deadline enforced from here, outside the child.
+
+Everything read from a child is untrusted bytes: framed, size-capped, parsed as JSON, and
+checked field by field by the caller (`grader.engine`) before it can influence a verdict.
+"""
+
+from __future__ import annotations
+
+import array
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import wire
+
+START_TIMEOUT = 120.0
+GRACE = 0.5  # for the child to wake, seed and report, on top of each trial's own limit
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the learner's code): the zygote died or would not start."""
+
+
+@dataclass
+class RunOutcome:
+    """What came back: one message per finished trial, and how the child ended."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    timed_out: bool = False
+    broken: str | None = None  # a protocol violation, in words
+    exit_code: int | None = None
+    signal: int | None = None
+    killed: bool = False
+
+
+class Sandbox:
+    """One zygote and its spare children. Not thread-safe: one submission at a time."""
+
+    def __init__(self, device: str = "cpu", deny: list[Path] | None = None, spares: int | None = None,
+                 settings: dict[str, Any] | None = None) -> None:
+        self.device = device
+        self.config = {"device": device, "deny": [str(p) for p in (deny or [])],
+                       "spares": spares or (2 if device.startswith("cuda") else 1), "limits": settings or {}}
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.protections: dict[str, Any] = {}
+        self._buffer = b""
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHDRILL_")}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno()), json.dumps(self.config)],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, cwd="/",
+            start_new_session=True,
+        )
+        theirs.close()
+        self.sock = ours
+        hello = self._recv(START_TIMEOUT)
+        if "hello" not in hello:
+            raise SandboxError(f"the sandbox did not start: {hello}")
+        self.protections = hello["hello"]["protections"]
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            try:
+                self.proc.terminate()
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- one submission ------------------------------------------------------------------------
+    def run(self, job: dict[str, Any], trials: int, timeout: float) -> RunOutcome:
+        """Run `job` in a fresh child; restarts the zygote once if it has died."""
+        if not self.alive():
+            self.close()
+            self.start()
+        try:
+            return self._run(job, trials, timeout)
+        except (OSError, SandboxError, ValueError):
+            self.close()
+            self.start()
+            return self._run(job, trials, timeout)
+
+    def _run(self, job: dict[str, Any], trials: int, timeout: float) -> RunOutcome:
+        pid, job_w, result_r = self._take()
+        outcome = RunOutcome()
+        try:
+            try:
+                _write_all(job_w, json.dumps(job, default=str).encode())
+            except BrokenPipeError:
+                pass
+            finally:
+                os.close(job_w)
+            reader = _FrameReader(result_r)
+            for _ in range(trials):
+                deadline = time.monotonic() + timeout + GRACE
+                try:
+                    body = reader.next(deadline)
+                except TimeoutError:
+                    outcome.timed_out = True
+                    break
+                except wire.WireError as e:
+                    outcome.broken = str(e)
+                    break
+                if body is None:
+                    break  # the child ended before reporting every trial
+                try:
+                    outcome.messages.append(wire.unframe(body))
+                except wire.WireError as e:
+                    outcome.broken = str(e)
+                    break
+        finally:
+            os.close(result_r)
+            ended = self._finish(pid)
+            outcome.exit_code, outcome.signal, outcome.killed = ended.get("exit"), ended.get("signal"), ended.get("killed", False)
+        return outcome
+
+    def _take(self) -> tuple[int, int, int]:
+        self._send({"op": "take"})
+        msg, fds = self._recv_with_fds(START_TIMEOUT)
+        if len(fds) != 2 or "pid" not in msg:
+            raise SandboxError("the sandbox did not hand over a child")
+        return int(msg["pid"]), fds[0], fds[1]
+
+    def _finish(self, pid: int) -> dict[str, Any]:
+        self._send({"op": "finish", "pid": pid})
+        return self._recv(30.0)
+
+    # -- the control socket --------------------------------------------------------------------
+    def _send(self, msg: dict[str, Any]) -> None:
+        assert self.sock is not None
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+
+    def _recv(self, timeout: float) -> dict[str, Any]:
+        msg, fds = self._recv_with_fds(timeout)
+        for fd in fds:
+            os.close(fd)
+        return msg
+
+    def _recv_with_fds(self, timeout: float) -> tuple[dict[str, Any], list[int]]:
+        assert self.sock is not None
+        fds: list[int] = []
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                raise SandboxError("the sandbox stopped answering")
+            data, ancdata, _, _ = self.sock.recvmsg(65536, socket.CMSG_SPACE(2 * 4))
+            for level, kind, payload in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    got = array.array("i")
+                    got.frombytes(payload[: len(payload) - len(payload) % 4])
+                    fds += list(got)
+            if not data:
+                raise SandboxError("the sandbox exited")
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line), fds
+
+
+class _FrameReader:
+    """Reads length-prefixed frames from a pipe, never waiting past a deadline."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.eof = False
+
+    def next(self, deadline: float) -> bytes | None:
+        header = self._read(4, deadline)
+        if header is None:
+            return None
+        (size,) = struct.unpack(">I", header)
+        if size > wire.MAX_MESSAGE_BYTES:
+            raise wire.WireError(f"a result of {size} bytes is over the limit")
+        body = self._read(size, deadline)
+        if body is None:
+            raise wire.WireError("the result was cut off")
+        return body
+
+    def _read(self, n: int, deadline: float) -> bytes | None:
+        while len(self.buffer) < n:
+            if self.eof:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(self.fd, max(65536, n - len(self.buffer)))
+            if not chunk:
+                self.eof = True
+                continue
+            self.buffer += chunk
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+

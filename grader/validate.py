@@ -1,0 +1,103 @@
+"""Authoring checks behind `torchdrill validate`: schema and ids, then every reference against
+its own checks and an obviously wrong answer against them, each problem as `file:line:col`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grader.deck.loader import Entry, load_library
+from grader.deck.model import Card, Choice, Code, Expr, Fill, Numeric, Predict
+from grader.errors import Problem
+
+
+def run_validate(paths: list[Path], *, device: str | None = None, run_code: bool = True,
+                 echo: Callable[..., None] = print) -> int:
+    """Print one line per problem; return the exit status (1 when any error was found)."""
+    library = load_library(paths)
+    problems = list(library.problems)
+    if run_code and library.entries:
+        problems += check_references(library.entries, library, device)
+    for p in sorted(problems, key=lambda p: (p.path, p.line, p.col)):
+        echo(str(p))
+    errors = sum(p.severity == "error" for p in problems)
+    exercises = len(library.entries)
+    summary = f"{len(library.decks)} deck(s), {exercises} exercise(s): " + \
+        (f"{errors} problem(s)" if errors else "all good")
+    echo(summary, err=True)
+    return 1 if errors else 0
+
+
+def check_references(entries: list[Entry], library: Any, device: str | None) -> list[Problem]:
+    from grader.engine.service import Grader
+
+    problems: list[Problem] = []
+    with Grader(library, device) as grader:
+        for entry in entries:
+            problems += check_entry(grader, entry)
+    return problems
+
+
+def check_entry(grader: Any, entry: Entry) -> list[Problem]:
+    """The reference passes; a wrong answer (starter, empty, off by a lot) does not."""
+    ex = entry.exercise
+    if isinstance(ex, Card):
+        return []
+    at = lambda message: Problem(str(entry.path), entry.line, 5, f"{entry.gid}: {message}")  # noqa: E731
+    right = grader.grade_entry(entry, reference_answer(grader, entry))
+    if right.status != "passed":
+        return [at(f"the reference solution does not pass its own checks ({right.status}): {right.feedback}")]
+    problems = []
+    for wrong in wrong_answers(grader, entry):
+        verdict = grader.grade_entry(entry, wrong)
+        if verdict.status == "passed":
+            problems.append(at(f"an obviously wrong answer passes: {str(wrong)[:60]!r}; "
+                               "the check cannot tell right from wrong"))
+    return problems
+
+
+def reference_answer(grader: Any, entry: Entry) -> Any:
+    ex = entry.exercise
+    if isinstance(ex, Choice):
+        return list(ex.answer)
+    if isinstance(ex, Numeric):
+        from grader.engine.simple import as_number
+
+        return repr(as_number(grader.truth(entry)))
+    if isinstance(ex, Predict):
+        return _literal(grader.truth(entry))
+    return ex.solution
+
+
+def wrong_answers(grader: Any, entry: Entry) -> list[Any]:
+    ex = entry.exercise
+    if isinstance(ex, Choice):
+        others = [i for i in range(len(ex.options)) if i not in ex.answer]
+        return [others[:1] or [], []]
+    if isinstance(ex, Numeric):
+        from grader.engine.simple import as_number
+
+        value = as_number(grader.truth(entry))
+        return [repr(value + 10 * ex.tolerance + 1.0 + abs(value))]
+    if isinstance(ex, Predict):
+        return ["None"]
+    if isinstance(ex, Expr):
+        return ["None"]
+    if isinstance(ex, Fill):
+        return [[""] * len(ex.solution)]
+    if isinstance(ex, Code):
+        return [ex.starter or "pass"]
+    return []
+
+
+def _literal(value: Any) -> str:
+    import torch
+
+    if isinstance(value, torch.Size):
+        return repr(tuple(value))
+    if isinstance(value, torch.Tensor):
+        return repr(value.tolist())
+    if isinstance(value, torch.dtype | torch.device):
+        return repr(str(value))
+    return repr(value)
