@@ -128,7 +128,7 @@ def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
     try:
         model = Deck.model_validate(data)
     except ValidationError as e:
-        return None, [marks.problem(err, root) for err in e.errors()]
+        return None, [marks.problem(err, root) for err in _without_echoes(e.errors())]
     return _build(path, model, root, marks)
 
 
@@ -153,6 +153,17 @@ def _build(path: Path, model: Deck, root: yaml.Node, marks: _Marks) -> tuple[Loa
     if problems:
         return None, problems
     return LoadedDeck(name, model.title or default_title(name), path, tuple(entries)), []
+
+
+def _without_echoes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A typo (`soluton:`) also makes `solution` missing; report the typo once, not twice."""
+    typos = {(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"}
+
+    def echo(e: dict[str, Any]) -> bool:
+        where, name = tuple(e["loc"][:-1]), str(e["loc"][-1])
+        return e["type"] == "missing" and any(w == where and difflib.get_close_matches(name, [t]) for w, t in typos)
+
+    return [e for e in errors if not echo(e)]
 
 
 def _valid_name(name: str) -> bool:
@@ -246,5 +257,7 @@ class _Marks:
             return f"unknown kind {got!r}: expected one of {', '.join(KINDS)}"
         if kind == "union_tag_not_found":
             return f"missing field 'kind': one of {', '.join(KINDS)}"
+        if kind == "string_pattern_mismatch":
+            return f"{field_name} {err.get('input')!r} must be lowercase letters, digits and dashes, such as bce-by-hand"
         msg = err["msg"].removeprefix("Value error, ")
         return f"{field_name}: {msg}" if field_name else msg

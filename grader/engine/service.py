@@ -218,3 +218,52 @@ def _ended_early(outcome: RunOutcome, done: int, n: int, timeout: float) -> tupl
         return "error", f"{where}: the program crashed ({name}) before finishing"
     code = outcome.exit_code
     return "error", f"{where}: the program ended before finishing (exit code {code}); an answer must not exit"
+
+
+# -- the service process, for the torch-free client ---------------------------------------------
+def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
+    """JSON lines in, JSON lines out. Requests carry an `id`; the answer echoes it."""
+    import json
+
+    def say(message: dict[str, Any]) -> None:
+        stdout.write(json.dumps(message) + "\n")
+        stdout.flush()
+
+    try:
+        grader = Grader(load_library([quizzes]), device)
+        grader.start()
+    except Exception as e:  # noqa: BLE001 - reported to the UI, which shows it and carries on
+        say({"failed": f"{type(e).__name__}: {e}"})
+        return
+    say({"ready": {"device": grader.device, "protections": grader.sandbox.protections}})
+    with grader:
+        for line in stdin:
+            try:
+                request = json.loads(line)
+                op = request.get("op")
+                if op == "grade":
+                    verdict = grader.grade(str(request["gid"]), request.get("answer"))
+                    say({"id": request.get("id"), "verdict": verdict.to_json()})
+                elif op == "reload":
+                    grader.library = load_library([quizzes])
+                    say({"id": request.get("id"), "reloaded": len(grader.library.entries)})
+                else:
+                    say({"id": request.get("id"), "error": f"unknown op {op!r}"})
+            except Exception as e:  # noqa: BLE001 - one bad request must not end the service
+                say({"id": request.get("id") if isinstance(request, dict) else None,
+                     "error": f"{type(e).__name__}: {e}"})
+
+
+def main() -> None:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description="torchdrill's grader service (started by the app)")
+    parser.add_argument("--quizzes", type=Path, required=True)
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args()
+    serve(args.quizzes, args.device, sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
