@@ -1,0 +1,145 @@
+"""What to study now: due cards, today's new cards within the daily limits, bury/suspend/reset.
+
+Also keeps the `cards` table in step with the decks (`sync`): new exercises become new cards,
+a change to what is graded puts a card back into learning, a removed exercise leaves the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from grader.srs.fingerprint import content_hash, graded_hash
+from grader.srs.settings import Settings
+from grader.srs.store import Store
+
+LIVE = "suspended = 0 AND removed = 0"
+
+
+@dataclass(frozen=True)
+class Due:
+    gid: str
+    deck: str
+    state: str
+    due: float
+
+
+def day_start(now: datetime, settings: Settings) -> datetime:
+    """The start of the learner's study day: local time, rolled over at `day_starts_hour`."""
+    local = now.astimezone()
+    start = local.replace(hour=settings.day_starts_hour, minute=0, second=0, microsecond=0)
+    return start if start <= local else start - timedelta(days=1)
+
+
+def day_key(now: datetime, settings: Settings) -> str:
+    return day_start(now, settings).date().isoformat()
+
+
+def next_day(now: datetime, settings: Settings) -> datetime:
+    return day_start(now, settings) + timedelta(days=1)
+
+
+def _today(store: Store, now: datetime, settings: Settings) -> tuple[int, int]:
+    row = store.one("SELECT new_cards, review_cards FROM daily WHERE day = ?", (day_key(now, settings),))
+    return (row["new_cards"], row["review_cards"]) if row else (0, 0)
+
+
+def remaining(store: Store, now: datetime, settings: Settings) -> tuple[int, int]:
+    """New cards and reviews still allowed today."""
+    new_done, reviews_done = _today(store, now, settings)
+    return max(settings.new_per_day - new_done, 0), max(settings.reviews_per_day - reviews_done, 0)
+
+
+def _deck_filter(deck: str | None) -> tuple[str, tuple]:
+    return ("AND deck = ?", (deck,)) if deck else ("", ())
+
+
+def due_now(store: Store, now: datetime, settings: Settings, deck: str | None = None,
+            ahead: timedelta = timedelta(0)) -> list[Due]:
+    """Learning cards due now, then review cards up to today's limit, then new cards in deck order."""
+    t = now.timestamp()
+    new_left, reviews_left = remaining(store, now, settings)
+    where, args = _deck_filter(deck)
+    learning = store.all(
+        f"SELECT gid, deck, state, due FROM cards WHERE state IN ('learning', 'relearning') AND {LIVE} "
+        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due", (t + ahead.total_seconds(), t, *args))
+    reviews = store.all(
+        f"SELECT gid, deck, state, due FROM cards WHERE state = 'review' AND {LIVE} "
+        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due LIMIT ?", (t, t, *args, reviews_left))
+    new = store.all(
+        f"SELECT gid, deck, state, due FROM cards WHERE state = 'new' AND {LIVE} "
+        f"AND buried_until <= ? {where} ORDER BY position LIMIT ?", (t, *args, new_left))
+    due = sorted([Due(*r) for r in learning] + [Due(*r) for r in reviews], key=lambda d: d.due)
+    return due + [Due(*r) for r in new]
+
+
+def counts(store: Store, now: datetime, settings: Settings) -> dict[str, tuple[int, int, int]]:
+    """deck -> (new, learning, due) as the deck list shows them, within today's limits."""
+    t = now.timestamp()
+    new_left, reviews_left = remaining(store, now, settings)
+    rows = store.all(
+        f"SELECT deck, state, count(*) AS n FROM cards WHERE {LIVE} AND buried_until <= ? "
+        f"AND (state = 'new' OR due <= ?) GROUP BY deck, state", (t, t))
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        slot = {"new": 0, "learning": 1, "relearning": 1, "review": 2}[r["state"]]
+        out.setdefault(r["deck"], [0, 0, 0])[slot] += r["n"]
+    return {d: (min(n, new_left), lrn, min(rev, reviews_left)) for d, (n, lrn, rev) in out.items()}
+
+
+def bury(store: Store, gid: str, now: datetime, settings: Settings) -> None:
+    with store.write() as conn:
+        conn.execute("UPDATE cards SET buried_until = ? WHERE gid = ?", (next_day(now, settings).timestamp(), gid))
+
+
+def set_suspended(store: Store, gid: str, suspended: bool) -> None:
+    with store.write() as conn:
+        conn.execute("UPDATE cards SET suspended = ?, leech = CASE WHEN ? THEN leech ELSE 0 END WHERE gid = ?",
+                     (int(suspended), int(suspended), gid))
+
+
+def reset(store: Store, gid: str, now: datetime) -> None:
+    """Forget the schedule (the history stays in the review log): the card is new again."""
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE cards SET state = 'new', step = NULL, stability = NULL, difficulty = NULL, due = ?, "
+            "last_review = NULL, reps = 0, lapses = 0, suspended = 0, leech = 0, buried_until = 0 WHERE gid = ?",
+            (now.timestamp(), gid))
+
+
+def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
+    """Bring `cards` in step with the loaded decks; one transaction, and none when nothing changed."""
+    known = {r["gid"]: r for r in store.all(
+        "SELECT gid, deck, position, fingerprint, graded_fingerprint, removed, state FROM cards")}
+    t = now.timestamp()
+    inserts, updates, relearn, versions, seen = [], [], [], [], set()
+    for position, entry in enumerate(entries):
+        gid, ex = entry.gid, entry.exercise
+        seen.add(gid)
+        row = known.get(gid)
+        fp = content_hash(ex)
+        graded = graded_hash(ex) if row is None or row["fingerprint"] != fp else row["graded_fingerprint"]
+        if row is None:
+            inserts.append((gid, entry.deck, position, t, fp, graded))
+            versions.append((gid, fp, graded, t))
+            continue
+        if (row["deck"], row["position"], row["fingerprint"], row["removed"]) != (entry.deck, position, fp, 0):
+            updates.append((entry.deck, position, fp, graded, gid))
+        if row["fingerprint"] != fp:
+            versions.append((gid, fp, graded, t))
+        if row["graded_fingerprint"] != graded and row["state"] != "new":
+            relearn.append((t, gid))
+    removed = [(gid,) for gid, r in known.items() if gid not in seen and not r["removed"]]
+    if not (inserts or updates or relearn or versions or removed):
+        return
+    with store.write() as conn:
+        conn.executemany("INSERT OR IGNORE INTO cards (gid, deck, position, due, fingerprint, graded_fingerprint) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        conn.executemany("UPDATE cards SET deck = ?, position = ?, fingerprint = ?, graded_fingerprint = ?, "
+                         "removed = 0 WHERE gid = ?", updates)
+        # What is graded changed: keep stability and history, but relearn from the first step.
+        conn.executemany("UPDATE cards SET state = 'learning', step = 0, due = ? WHERE gid = ?", relearn)
+        conn.executemany("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?)", versions)
+        conn.executemany("UPDATE cards SET removed = 1 WHERE gid = ?", removed)

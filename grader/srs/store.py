@@ -1,0 +1,66 @@
+"""The SQLite file: one connection per Study, WAL, a busy timeout, foreign keys.
+
+Every write runs in `BEGIN IMMEDIATE ... COMMIT`: the write lock is taken up front, so a second
+writer (the app and a `grade` batch, two terminals) waits on the busy timeout instead of failing
+with "database is locked" halfway through a transaction. A review is acknowledged only after
+COMMIT returns; with WAL and synchronous=FULL it then survives SIGKILL and power loss.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from grader.srs.migrations import migrate
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    """An open database, migrated to the current schema."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (Python's implicit BEGIN is DEFERRED).
+        self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                    check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(self.conn)
+        migrate(self.conn)
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One logical write: committed when the block ends, rolled back if it raises."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        return self._cursor(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self._cursor(sql, params).fetchall()
+
+    def _cursor(self, sql: str, params: tuple | dict) -> sqlite3.Cursor:
+        cur = self.conn.cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(sql, params)
+
+    def integrity(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
