@@ -110,24 +110,36 @@ def validate(paths: tuple[Path, ...], quizzes: Path | None, device: str | None, 
 @main.command()
 @click.argument("submissions", type=click.Path(path_type=Path))
 @quizzes_option
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the report here (JSON).")
+@click.option("--out", type=click.Path(path_type=Path), multiple=True,
+              help="Write a report here; repeat for several. Format by --format or extension: "
+                   ".json report, .csv score matrix, .xml JUnit, a directory for Gradescope results.")
+@click.option("--format", "formats", type=click.Choice(["json", "csv", "junit", "gradescope"]), multiple=True,
+              help="Format of the matching --out (in order), instead of guessing from its extension.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel graders (default: CPU cores).")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
               help="Where to run answers (default: cuda when available).")
+@click.option("--regrade", is_flag=True, help="Grade everything again, even answers already in the gradebook.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes.")
 @db_option
 @debug_option
-def grade(submissions: Path, quizzes: Path | None, out: Path | None, workers: int | None, device: str | None,
-          db: Path | None, debug: bool) -> None:
-    """Grade a batch of submissions (JSON Lines) and print a summary.
+def grade(submissions: Path, quizzes: Path | None, out: tuple[Path, ...], formats: tuple[str, ...],
+          workers: int | None, device: str | None, regrade: bool, scheduler: str | None, db: Path | None,
+          debug: bool) -> None:
+    """Grade a batch of submissions and print a summary per exercise.
 
-    Each line is {"learner": ..., "exercise": "deck/id", "answer": ...}. Malformed lines and unknown
-    exercises are reported as `invalid`; the rest are graded. Exit 0 even when learners fail.
+    SUBMISSIONS is JSON Lines, each line {"learner": ..., "exercise": "deck/id", "answer": ...}, or a
+    directory ROOT/<learner>/<deck>/<id>.py (.txt or .json for non-code answers). Malformed lines and
+    unknown exercises are reported as `invalid`; the rest are graded. Every verdict is kept in the
+    gradebook (--db), so a re-run or a run after an interruption grades only what is missing.
+    Exit 0 even when learners fail.
     """
     from grader.batch.runner import run_batch
 
-    if not submissions.is_file():
+    if not submissions.exists():
         raise UsageError(f"cannot read {submissions}: no such file")
-    run_batch(submissions, _quizzes(quizzes), out=out, workers=workers, device=device, echo=click.echo)
+    run_batch(submissions, _quizzes(quizzes), out=list(out), workers=workers, device=device, echo=click.echo,
+              db=_db(db), regrade=regrade, formats=formats, scheduler=scheduler)
 
 
 @main.command()

@@ -1,0 +1,148 @@
+"""Batch input -> typed submissions, validated once, here at the edge.
+
+Two layouts: the spec's JSON Lines (one `{"learner", "exercise", "answer"}` per line; blank lines
+are skipped), and a directory `ROOT/<learner>/<deck>/<id>.py|.txt|.json` as a course's submission
+system can produce. A submission that cannot be graded carries its reason in `problem`; it is
+still a submission, so that the report keeps one result per input line, in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.deck.loader import Library
+from grader.errors import UsageError
+
+STRING_KINDS = ("numeric", "predict", "expr", "code")
+ANSWER_SUFFIXES = (".py", ".txt", ".json")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One answer to grade. `problem` is set when it cannot be graded (it is then `invalid`)."""
+
+    index: int  # position in the input, 0-based, counting only non-blank lines
+    learner: str | None
+    exercise: str | None
+    answer: Any
+    problem: str | None = None
+    where: str = ""  # file:line, for messages
+
+    @property
+    def answer_hash(self) -> str:
+        canonical = json.dumps(self.answer, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def key(self) -> tuple[str, str, str] | None:
+        """The gradebook key; None for a submission that is not graded."""
+        if self.problem or self.learner is None or self.exercise is None:
+            return None
+        return (self.learner, self.exercise, self.answer_hash)
+
+
+def read_submissions(path: Path, library: Library) -> list[Submission]:
+    """Read a JSONL file or a directory layout, then check each answer's shape against its exercise."""
+    if path.is_dir():
+        raw = list(read_directory(path))
+    elif path.is_file():
+        raw = list(read_jsonl(path))
+    else:
+        raise UsageError(f"cannot read {path}: no such file or directory")
+    return [check_shape(sub, library) for sub in raw]
+
+
+def read_jsonl(path: Path) -> Iterator[Submission]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from e
+    index = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        yield parse_line(line, index, f"{path}:{number}")
+        index += 1
+
+
+def parse_line(line: str, index: int, where: str) -> Submission:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as e:
+        return Submission(index, None, None, None, f"{where}:{e.colno}: not valid JSON ({e.msg})", where)
+    if not isinstance(data, dict):
+        return Submission(index, None, None, None, f"{where}: expected a JSON object, got {type(data).__name__}", where)
+    learner, exercise = data.get("learner"), data.get("exercise")
+    learner = learner if isinstance(learner, str) and learner else None
+    exercise = exercise if isinstance(exercise, str) and exercise else None
+    missing = [k for k, v in (("learner", learner), ("exercise", exercise)) if v is None]
+    if "answer" not in data:
+        missing.append("answer")
+    problem = f"{where}: missing or empty {', '.join(missing)}" if missing else None
+    return Submission(index, learner, exercise, data.get("answer"), problem, where)
+
+
+def read_directory(root: Path) -> Iterator[Submission]:
+    """ROOT/<learner>/<deck>/<id>.<ext>, in sorted order: .py and .txt are the answer text, .json a JSON value."""
+    files = sorted(p for p in root.glob("*/*/*") if p.is_file() and p.suffix in ANSWER_SUFFIXES)
+    for index, file in enumerate(files):
+        learner, deck = file.parent.parent.name, file.parent.name
+        yield _from_file(file, index, learner, f"{deck}/{file.stem}")
+
+
+def _from_file(file: Path, index: int, learner: str, gid: str) -> Submission:
+    where = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return Submission(index, learner, gid, None, f"{where}: unreadable ({e})", where)
+    if file.suffix == ".json":
+        try:
+            return Submission(index, learner, gid, json.loads(text), None, where)
+        except json.JSONDecodeError as e:
+            return Submission(index, learner, gid, None, f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg})", where)
+    # a short answer typed in an editor ends with a newline that is not part of it
+    return Submission(index, learner, gid, text if file.suffix == ".py" else text.strip(), None, where)
+
+
+def check_shape(sub: Submission, library: Library) -> Submission:
+    if sub.problem:
+        return sub
+    entry = library.get(sub.exercise)
+    if entry is None:
+        return _with_problem(sub, f"no exercise {sub.exercise!r} in the loaded decks")
+    problem = shape_problem(entry.exercise.kind, sub.answer)
+    return _with_problem(sub, problem) if problem else sub
+
+
+def shape_problem(kind: str, answer: Any) -> str | None:
+    if kind == "card":
+        return "a card has no answer to grade"
+    if kind in STRING_KINDS and not isinstance(answer, str):
+        return f"a {kind} answer is a string, got {_json_type(answer)}"
+    if kind == "fill" and not (isinstance(answer, list) and all(isinstance(a, str) for a in answer)):
+        return f"a fill answer is a list of strings, one per blank, got {_json_type(answer)}"
+    if kind == "choice" and not (isinstance(answer, list) and all(_is_int(a) for a in answer)):
+        return f"a choice answer is a list of option numbers such as [1], got {_json_type(answer)}"
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    names = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    if isinstance(value, list) and value:
+        return f"a list of {sorted({names.get(type(v), type(v).__name__) for v in value})}"
+    return names.get(type(value), type(value).__name__)
+
+
+def _with_problem(sub: Submission, problem: str) -> Submission:
+    return Submission(sub.index, sub.learner, sub.exercise, sub.answer, problem, sub.where)

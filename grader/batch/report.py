@@ -1,0 +1,134 @@
+"""Exports of a graded batch: the spec's JSON report, a CSV score matrix, JUnit XML, Gradescope.
+
+The format is chosen by name (`--format`) or, failing that, by the output's extension:
+.json -> json, .csv -> csv, .xml -> junit, anything else (a directory) -> gradescope.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from grader.batch.result import Result
+from grader.errors import UsageError
+
+FORMATS = ("json", "csv", "junit", "gradescope")
+BY_SUFFIX = {".json": "json", ".csv": "csv", ".xml": "junit"}
+
+
+def format_for(path: Path, name: str | None = None) -> str:
+    if name:
+        if name not in FORMATS:
+            raise UsageError(f"unknown format {name!r}: choose one of {', '.join(FORMATS)}")
+        return name
+    return BY_SUFFIX.get(path.suffix.lower(), "gradescope")
+
+
+def write_report(path: Path, fmt: str, results: list[Result], summary: dict[str, Any]) -> None:
+    writers: dict[str, Callable[[Path, list[Result], dict[str, Any]], None]] = {
+        "json": write_json, "csv": write_csv, "junit": write_junit, "gradescope": write_gradescope}
+    try:
+        if fmt != "gradescope":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        writers[fmt](path, results, summary)
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def write_json(path: Path, results: list[Result], summary: dict[str, Any]) -> None:
+    data = {"results": [r.to_json() for r in results], "summary": summary}
+    _atomic_write(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def score_matrix(results: list[Result]) -> tuple[list[str], dict[str, dict[str, float]]]:
+    """learner -> exercise -> best score over that learner's submissions for it."""
+    exercises = sorted({r.exercise for r in results if r.exercise is not None and r.learner is not None})
+    matrix: dict[str, dict[str, float]] = {}
+    for r in results:
+        if r.learner is None or r.exercise is None:
+            continue
+        row = matrix.setdefault(r.learner, {})
+        row[r.exercise] = max(row.get(r.exercise, 0.0), r.score)
+    return exercises, matrix
+
+
+def write_csv(path: Path, results: list[Result], summary: dict[str, Any]) -> None:
+    """One row per learner, one column per exercise (best score; empty when not submitted), and a total."""
+    exercises, matrix = score_matrix(results)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["learner", *exercises, "total"])
+        for learner in sorted(matrix):
+            row = matrix[learner]
+            w.writerow([learner, *(_cell(row.get(gid)) for gid in exercises), _cell(sum(row.values()))])
+    tmp.replace(path)
+
+
+def _cell(score: float | None) -> str:
+    return "" if score is None else f"{score:g}"
+
+
+def write_junit(path: Path, results: list[Result], summary: dict[str, Any]) -> None:
+    """One <testcase> per submission: classname = learner, name = exercise; failures and errors as JUnit has them."""
+    failures = sum(r.status == "failed" for r in results)
+    errors = sum(r.status not in ("passed", "failed") for r in results)
+    time = sum(r.duration_ms for r in results) / 1000
+    suites = ET.Element("testsuites", tests=str(len(results)), failures=str(failures), errors=str(errors))
+    suite = ET.SubElement(suites, "testsuite", name="torchdrill", tests=str(len(results)),
+                          failures=str(failures), errors=str(errors), time=f"{time:.3f}")
+    for index, r in enumerate(results):
+        case = ET.SubElement(suite, "testcase", classname=_clean(r.learner or "unknown"),
+                             name=_clean(r.exercise or f"line {index + 1}"), time=f"{r.duration_ms / 1000:.3f}")
+        if r.status == "failed":
+            ET.SubElement(case, "failure", message=_clean(r.feedback[:200]), type="failed").text = _clean(r.feedback)
+        elif r.status != "passed":
+            ET.SubElement(case, "error", message=_clean(r.feedback[:200]), type=r.status).text = _clean(r.feedback)
+        if r.stdout:
+            ET.SubElement(case, "system-out").text = _clean(r.stdout)
+    ET.indent(suites)
+    _atomic_write(path, ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot carry most control characters; learners' output can contain anything."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\N{REPLACEMENT CHARACTER}", text)
+
+
+def write_gradescope(root: Path, results: list[Result], summary: dict[str, Any]) -> None:
+    """ROOT/<learner>/results.json, Gradescope's autograder format: one test per submission."""
+    per_learner: dict[str, list[Result]] = {}
+    for r in results:
+        if r.learner is not None:
+            per_learner.setdefault(r.learner, []).append(r)
+    root.mkdir(parents=True, exist_ok=True)
+    for learner, rs in per_learner.items():
+        folder = root / _safe_name(learner)
+        folder.mkdir(exist_ok=True)
+        tests = [_gradescope_test(r) for r in rs]
+        data = {"score": round(sum(t["score"] for t in tests), 4), "output": f"{len(tests)} submissions graded",
+                "tests": tests}
+        _atomic_write(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def _gradescope_test(r: Result) -> dict[str, Any]:
+    output = f"{r.status}: {r.feedback}" + (f"\n\nYour output:\n{r.stdout}" if r.stdout else "")
+    return {"name": r.exercise or "unknown", "score": r.score, "max_score": 1.0,
+            "status": "passed" if r.status == "passed" else "failed", "output": output}
+
+
+def _safe_name(learner: str) -> str:
+    """A learner id as one path component: nothing that climbs out of ROOT or hides."""
+    name = re.sub(r"[^\w.@+-]", "_", learner).lstrip(".")
+    return name or "_"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,46 @@
+"""What runs in each grading process: one warm Grader (and so one sandbox zygote) per process.
+
+Workers are started with the "spawn" context, never forked: the parent may have imported
+torch (or CUDA), and a fork of that is not safe. Each worker loads the decks itself.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+_grader: Any = None
+
+
+def init_worker(quizzes: str, device: str | None) -> None:
+    """Process initializer: build this process's Grader; Ctrl-C is the parent's to handle."""
+    global _grader
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from grader.deck.loader import load_library
+    from grader.engine.service import Grader
+
+    _grader = Grader(load_library([Path(quizzes)]), device)
+    atexit.register(_grader.close)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A parent killed with SIGKILL cannot stop its workers: they notice, and take their zygotes down."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)  # closes the zygote's socket: it sees EOF and shuts down with its children
+
+
+def grade_one(gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
+    """(the verdict as JSON, whether it is a verdict on the answer rather than a failure of the grader)."""
+    try:
+        return _grader.grade(gid, answer).to_json(), True
+    except Exception as e:  # noqa: BLE001 - a broken sandbox must not end the batch; this is not cached
+        verdict = {"status": "error", "score": 0.0, "duration_ms": 0.0, "stdout": "",
+                   "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again"}
+        return verdict, False
