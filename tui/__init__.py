@@ -1,0 +1,1 @@
+"""The Textual app. Imports `grader` (torch-free parts only); never imports torch or numpy."""

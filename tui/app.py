@@ -1,0 +1,209 @@
+"""Wiring only: build the app from a decks directory and a database file.
+
+`make_app` is what the CLI and the tests call alike. Nothing here imports torch: the
+grader service (which does) is a subprocess that `GraderClient` starts in the background.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.messages import DecksChanged, GraderStateChanged
+
+Clock = Callable[[], datetime]
+GRADER_WARM_TIMEOUT = 180.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TorchDrillApp(App[None]):
+    """Decks, review, stats, browse, settings; grading in a background service."""
+
+    CSS_PATH = "torchdrill.tcss"
+    TITLE = "torchdrill"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "show_help", "Help"),
+    ]
+
+    def __init__(self, quizzes: Path, db: Path, grader: Any = None, *, clock: Clock = utc_now,
+                 study: Any = None, start_grader: bool = True) -> None:
+        super().__init__()
+        self.quizzes = quizzes
+        self.db = db
+        self.clock = clock
+        self.grader = grader
+        self.study = study
+        self.library: Any = None
+        self.grader_state = "starting"
+        self.grader_device: str | None = None
+        self.grader_error: str | None = None
+        self._start_grader = start_grader
+
+    # --- start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from tui.screens.decks import DecksScreen
+
+        self.library = self._load_library()
+        if self.study is None:
+            from grader.study import Study
+
+            self.study = Study(self.library, self.db)
+        self._show_grader_state()
+        if self._start_grader:
+            self._warm_grader()
+        self.push_screen(DecksScreen())
+
+    def _load_library(self) -> Any:
+        from grader.deck.loader import load_library
+
+        return load_library([self.quizzes])
+
+    @work(thread=True, exclusive=True, group="grader-start")
+    def _warm_grader(self) -> None:
+        """Start the grader service off the event loop and report when it is ready."""
+        try:
+            if self.grader is None:
+                from grader.engine.client import GraderClient
+
+                self.grader = GraderClient(self.quizzes)
+            if getattr(self.grader, "state", None) != "ready":
+                self.grader.start()
+            self.post_message(GraderStateChanged("starting"))
+            ready = self.grader.wait_ready(GRADER_WARM_TIMEOUT)
+        except Exception as e:  # a failed start must not take the app down with it
+            self.post_message(GraderStateChanged("failed", error=str(e) or type(e).__name__))
+            return
+        if ready:
+            self.post_message(GraderStateChanged("ready", device=getattr(self.grader, "device", None)))
+        else:
+            error = getattr(self.grader, "error", None) or "did not start in time"
+            self.post_message(GraderStateChanged("failed", error=error))
+
+    def on_grader_state_changed(self, message: GraderStateChanged) -> None:
+        self.grader_state = message.state
+        self.grader_device = message.device
+        self.grader_error = message.error
+        self._show_grader_state()
+        if message.state == "failed":
+            self.notify(f"The grader did not start: {message.error}. Cards and reading still work; "
+                        "graded answers will retry it.", title="grader", severity="error", timeout=8)
+
+    def grader_label(self) -> str:
+        if self.grader_state == "ready":
+            return f"grader: ready ({self.grader_device or 'cpu'})"
+        if self.grader_state == "failed":
+            return "grader: failed"
+        return "grader: warming up"
+
+    def _show_grader_state(self) -> None:
+        self.sub_title = self.grader_label()
+
+    # --- services the screens share ---------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock()
+
+    def reload_decks(self) -> None:
+        """Re-read the decks from disk (after an edit) and tell the grader service."""
+        self.library = self._load_library()
+        # Study syncs new and changed exercises into the store when it opens: reopen it.
+        self.study.close()
+        self.study = type(self.study)(self.library, self.db)
+        if self.grader is not None and self.grader_state == "ready":
+            self._reload_grader()
+        for screen in self.screen_stack:
+            screen.post_message(DecksChanged())
+
+    @work(thread=True, group="grader-reload")
+    def _reload_grader(self) -> None:
+        try:
+            self.grader.reload()
+        except Exception as e:
+            self.call_from_thread(self.notify, f"grader reload failed: {e}", severity="error")
+
+    def edit_file(self, path: Path, line: int = 1) -> bool:
+        """Open `path` in $EDITOR (the app steps aside meanwhile); True when the editor ran."""
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        command = [*shlex.split(editor), f"+{line}", str(path)]
+        try:
+            with self.suspend():
+                subprocess.call(command)
+        except Exception as e:  # no terminal to hand over (tests, web) or no such editor
+            self.notify(f"Could not open {editor}: {e}", severity="error")
+            return False
+        self.reload_decks()
+        return True
+
+    # --- navigation and help ----------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Decks", "Go back to the deck list", self.action_decks)
+        yield SystemCommand("Browse exercises", "Search by text, tag:, deck:, kind:", self.action_browse)
+        yield SystemCommand("Statistics", "Reviews per day, retention, forecast, weakest tags",
+                            self.action_stats)
+        yield SystemCommand("Settings", "Desired retention, daily limits, theme", self.action_settings)
+        yield SystemCommand("Study all decks", "Review every due card", self.action_study_all)
+        yield SystemCommand("Reload decks", "Re-read the YAML files from disk", self.reload_decks)
+
+    def action_decks(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_browse(self) -> None:
+        from tui.screens.browse import BrowseScreen
+
+        self.push_screen(BrowseScreen())
+
+    def action_stats(self) -> None:
+        from tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen())
+
+    def action_settings(self) -> None:
+        from tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def action_study_all(self) -> None:
+        from tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(deck=None))
+
+    def action_show_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def on_unmount(self) -> None:
+        for closer in (getattr(self.grader, "close", None), getattr(self.study, "close", None)):
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:
+                    pass
+
+
+def make_app(quizzes: Path, db: Path, grader: Any = None, *, clock: Clock = utc_now, study: Any = None,
+             start_grader: bool = True) -> TorchDrillApp:
+    """The app over `quizzes` and `db`; tests inject a grader, a study and a fixed clock."""
+    return TorchDrillApp(Path(quizzes), Path(db), grader, clock=clock, study=study, start_grader=start_grader)
+
+
+def run_app(quizzes: Path, db: Path) -> None:
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    make_app(quizzes, db).run()

@@ -1,0 +1,125 @@
+"""The deck list: what is due today, per deck, and which deck files failed to load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.messages import DecksChanged
+
+COLUMNS = (("deck", "Deck"), ("title", "Title"), ("new", "New"), ("learning", "Learn"), ("due", "Due"))
+
+
+class DecksScreen(Screen[None]):
+    """Pick a deck with the arrows and Enter; the counts are today's."""
+
+    BINDINGS = [
+        Binding("enter", "study", "Study", show=True),
+        Binding("a", "study_all", "Study all"),
+        Binding("b", "app.browse", "Browse"),
+        Binding("s", "app.stats", "Stats"),
+        Binding("comma", "app.settings", "Settings"),
+        Binding("e", "edit", "Edit deck"),
+        Binding("r", "reload", "Reload"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="decks-body"):
+            table: DataTable[Any] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+            yield table
+            yield Static(id="today")
+            yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#decks", DataTable)
+        for key, label in COLUMNS:
+            justify = "right" if key in ("new", "learning", "due") else "left"
+            table.add_column(Text(label, justify=justify), key=key)
+        self.refresh_decks()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_decks()
+
+    def on_decks_changed(self, _: DecksChanged) -> None:
+        self.refresh_decks()
+
+    def refresh_decks(self) -> None:
+        library, study = self.app.library, self.app.study
+        counts = study.counts(self.app.now())
+        table = self.query_one("#decks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        totals = [0, 0, 0]
+        for deck in library.decks:
+            c = counts.get(deck.name)
+            row = (c.new, c.learning, c.due) if c is not None else (0, 0, 0)
+            totals = [t + n for t, n in zip(totals, row, strict=True)]
+            table.add_row(deck.name, deck.title or "", *(_count(n, style) for n, style in
+                          zip(row, ("new", "learning", "due"), strict=True)), key=deck.name)
+        if library.decks:
+            table.move_cursor(row=min(cursor, len(library.decks) - 1))
+        self._show_today(totals, len(library.decks))
+        self._show_problems(library.problems)
+
+    def _show_today(self, totals: list[int], decks: int) -> None:
+        new, learning, due = totals
+        text = Text.assemble(("Today  ", "bold"), (f"{new} new", "bold"),
+                             "  ·  ", (f"{learning} learning", ""), "  ·  ", (f"{due} due", ""),
+                             f"   across {decks} deck{'s' * (decks != 1)}")
+        if not decks:
+            text = Text(f"No decks in {self.app.quizzes}. Add YAML files there, then press r.")
+        self.query_one("#today", Static).update(text)
+
+    def _show_problems(self, problems: list[Any]) -> None:
+        widget = self.query_one("#problems", Static)
+        widget.display = bool(problems)
+        if problems:
+            lines = Text("Decks that failed to load (fix them, then press r):\n", style="bold")
+            for problem in problems:
+                lines.append(f"  {problem}\n")
+            widget.update(lines)
+
+    def _selected_deck(self) -> str | None:
+        table = self.query_one("#decks", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_study()
+
+    def action_study(self) -> None:
+        from tui.screens.review import ReviewScreen
+
+        deck = self._selected_deck()
+        if deck is not None:
+            self.app.push_screen(ReviewScreen(deck=deck))
+
+    def action_study_all(self) -> None:
+        self.app.action_study_all()
+
+    def action_edit(self) -> None:
+        deck = self._selected_deck()
+        loaded = self.app.library.deck(deck) if deck else None
+        if loaded is not None:
+            self.app.edit_file(loaded.path)
+
+    def action_reload(self) -> None:
+        self.app.reload_decks()
+        self.notify(f"Reloaded {len(self.app.library.decks)} deck(s).")
+
+
+def _count(n: int, kind: str) -> Text:
+    styles = {"new": "bold blue", "learning": "bold red", "due": "bold green"}
+    return Text(str(n), style=styles[kind] if n else "dim", justify="right")

@@ -1,0 +1,334 @@
+"""Anki's review flow for every kind: answer, check, read the feedback, rate.
+
+The screen only orchestrates: the grader service decides verdicts (in a thread worker, so
+the UI never waits on it) and `Study` suggests ratings, computes intervals and records.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Markdown, Static
+
+from tui.messages import DecksChanged, Graded
+from tui.widgets.answers import AnswerWidget, answer_widget_for
+from tui.widgets.answers.card import CardAnswer
+from tui.widgets.ratings import RATINGS, RatingBar
+from tui.widgets.verdict import VerdictView
+
+GRADER_WAIT = 120.0
+
+
+class ReviewScreen(Screen[None]):
+    """Due cards of one deck (or all decks), or one exercise practised out of schedule."""
+
+    BINDINGS = [
+        Binding("escape", "leave", "Decks"),
+        Binding("space", "reveal", "Show answer"),
+        Binding("ctrl+s", "submit", "Check", priority=True),
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("ctrl+n", "hint", "Hint", priority=True),
+        Binding("ctrl+g", "give_up", "Solution", priority=True),
+        Binding("ctrl+z", "undo", "Undo"),
+        Binding("ctrl+b", "bury", "Bury", priority=True),
+        Binding("f4", "suspend", "Suspend"),
+        Binding("f2", "edit", "Edit"),
+        *(Binding(str(n), f"number({n})", show=False) for n in range(1, 10)),
+    ]
+
+    def __init__(self, deck: str | None = None, entry: Any = None) -> None:
+        super().__init__()
+        self.deck = deck
+        self.practice = entry is not None
+        self.entry: Any = entry
+        self.phase = "answer"  # answer -> grading -> rate; "done" when nothing is due
+        self._reset_attempt()
+
+    # --- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="review-body"):
+            yield Static(id="card-heading")
+            yield Markdown(id="prompt")
+            yield VerticalScroll(id="answer-slot")
+            yield VerticalScroll(id="hints")
+            yield VerdictView(id="verdict")
+            yield RatingBar(id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ratings").display = False
+        self.show_entry(self.entry if self.practice else self._next_entry())
+
+    # --- which card -------------------------------------------------------------------------
+    def _next_entry(self) -> Any:
+        return self.app.study.next_card(self.app.now(), self.deck)
+
+    def _reset_attempt(self) -> None:
+        self.submits = 0
+        self.failed_submits = 0
+        self.hints_used = 0
+        self.gave_up = False
+        self.verdict: Any = None
+        self.answer: Any = ""
+        self.started = time.monotonic()
+
+    def show_entry(self, entry: Any) -> None:
+        self.entry = entry
+        self._reset_attempt()
+        self.query_one(VerdictView).clear()
+        self.query_one("#ratings").display = False
+        self.query_one("#hints").remove_children()
+        slot = self.query_one("#answer-slot")
+        slot.remove_children()
+        if entry is None:
+            self._show_done()
+            return
+        ex = entry.exercise
+        self.phase = "answer"
+        heading = Text.assemble((f" {ex.kind} ", "reverse bold"), "  ", (ex.title, "bold"), "   ",
+                                (entry.gid, "dim"))
+        if self.practice:
+            heading.append("   practice: not recorded", style="italic")
+        self.query_one("#card-heading", Static).update(heading)
+        self.query_one("#prompt", Markdown).update(ex.prompt)
+        self.query_one("#prompt").display = True
+        widget = answer_widget_for(ex)
+        slot.mount(widget)
+        self.call_after_refresh(widget.focus_answer)
+        self.query_one("#review-body").scroll_home(animate=False)
+        self.refresh_bindings()
+
+    def _show_done(self) -> None:
+        self.phase = "done"
+        where = f"deck {self.deck}" if self.deck else "any deck"
+        self.query_one("#card-heading", Static).update(
+            Text(f"Nothing more is due in {where} today. Press escape for the deck list.", style="bold"))
+        self.query_one("#prompt").display = False
+        self.refresh_bindings()
+
+    @property
+    def answer_widget(self) -> AnswerWidget | None:
+        widgets = self.query(AnswerWidget)
+        return widgets.first() if widgets else None
+
+    @property
+    def kind(self) -> str | None:
+        return self.entry.exercise.kind if self.entry is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that mean nothing in the current phase, so the footer stays honest."""
+        answering = self.phase == "answer"
+        if action == "reveal":
+            return answering and self.kind == "card"
+        if action in ("submit", "give_up"):
+            return self.phase in ("answer", "rate") and self.kind not in (None, "card")
+        if action == "run":
+            return self.kind == "code" and self.phase in ("answer", "rate")
+        if action == "hint":
+            return self.entry is not None and self.hints_used < len(self.entry.exercise.hints)
+        if action in ("bury", "suspend", "edit"):
+            return self.entry is not None and not (self.practice and action != "edit")
+        if action == "undo":
+            return not self.practice
+        return True
+
+    # --- answering --------------------------------------------------------------------------
+    def action_reveal(self) -> None:
+        widget = self.answer_widget
+        if isinstance(widget, CardAnswer) and self.phase == "answer":
+            widget.reveal()
+            self.submits = 1
+            self._offer_ratings()
+
+    @on(AnswerWidget.Submitted)
+    def _answer_submitted(self, event: AnswerWidget.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.kind == "card":
+            self.action_reveal()
+        elif self.phase in ("answer", "rate") and self.answer_widget is not None:
+            self._start_grading(record=True)
+
+    def action_run(self) -> None:
+        if self.kind == "code" and self.phase in ("answer", "rate"):
+            self._start_grading(record=False)
+
+    def _start_grading(self, *, record: bool) -> None:
+        self.answer = self.answer_widget.value()
+        self.phase = "grading"
+        self.refresh_bindings()
+        state = self.app.grader_state
+        waiting = "Grading…" if state == "ready" else "Waiting for the grader to warm up…"
+        self.query_one(VerdictView).waiting(waiting)
+        self._grade(self.entry.gid, self.answer, record)
+
+    @work(thread=True, exclusive=True, group="grade")
+    def _grade(self, gid: str, answer: Any, record: bool) -> None:
+        grader = self.app.grader
+        try:
+            if grader is None or (getattr(grader, "state", "ready") != "ready"
+                                  and not grader.wait_ready(GRADER_WAIT)):
+                error = getattr(grader, "error", None) or "the grader service is not running"
+                self.post_message(Graded(gid, None, recorded=record, error=error))
+                return
+            verdict = grader.grade(gid, answer)
+        except Exception as e:  # the grader failed, not the learner: say so and let them retry
+            self.post_message(Graded(gid, None, recorded=record, error=str(e) or type(e).__name__))
+            return
+        self.post_message(Graded(gid, verdict, recorded=record))
+
+    def on_graded(self, message: Graded) -> None:
+        if self.entry is None or message.gid != self.entry.gid:
+            return
+        view = self.query_one(VerdictView)
+        if message.verdict is None:
+            self.phase = "rate" if self.submits else "answer"
+            view.failure(f"The grader failed: {message.error}\nYour answer is kept; press ctrl+s to try again.")
+            self.notify(str(message.error), title="grader failed", severity="error")
+            self.refresh_bindings()
+            return
+        verdict = message.verdict
+        if message.recorded:
+            self.submits += 1
+            self.failed_submits += 0 if verdict.passed else 1
+            self.verdict = verdict
+        view.show_verdict(verdict, trial=not message.recorded)
+        if not message.recorded:
+            self.phase = "rate" if self.submits else "answer"
+            self.refresh_bindings()
+            return
+        if verdict.passed:
+            view.show_explanation(self.entry.exercise.explanation)
+        # The suggestion takes the focus (Enter accepts it); shift+tab goes back to the answer,
+        # which can still be fixed and checked again before rating.
+        self._offer_ratings()
+
+    def action_hint(self) -> None:
+        hints = self.entry.exercise.hints if self.entry is not None else []
+        if self.hints_used < len(hints):
+            self.hints_used += 1
+            label = f"**Hint {self.hints_used}/{len(hints)}.** {hints[self.hints_used - 1]}"
+            self.query_one("#hints").mount(Markdown(label, classes="hint"))
+            self.refresh_bindings()
+
+    def action_give_up(self) -> None:
+        if self.entry is None or self.kind == "card" or self.phase == "grading":
+            return
+        self.gave_up = True
+        view = self.query_one(VerdictView)
+        if not view.display or self.phase == "answer":
+            view.clear()
+        view.show_solution(solution_markdown(self.entry.exercise))
+        view.show_explanation(self.entry.exercise.explanation)
+        self._offer_ratings()
+
+    # --- rating -----------------------------------------------------------------------------
+    def attempt(self) -> Any:
+        from grader.study import Attempt
+
+        return Attempt(verdict=self.verdict, submits=max(self.submits, 1), failed_submits=self.failed_submits,
+                       hints_used=self.hints_used, gave_up=self.gave_up,
+                       seconds=round(time.monotonic() - self.started, 1), answer=_answer_text(self.answer))
+
+    def _offer_ratings(self) -> None:
+        self.phase = "rate"
+        study, gid = self.app.study, self.entry.gid
+        suggested = study.suggest(self.attempt())
+        intervals = {} if self.practice else study.intervals(gid, self.app.now())
+        self.query_one(RatingBar).offer(intervals, suggested)
+        self.refresh_bindings()
+        self.call_after_refresh(self.query_one(RatingBar).scroll_visible)
+
+    def action_number(self, n: int) -> None:
+        if self.phase == "rate" and n <= len(RATINGS):
+            self.rate(RATINGS[n - 1])
+        elif self.phase == "answer" and self.answer_widget is not None:
+            self.answer_widget.toggle(n - 1)
+
+    @on(Button.Pressed, ".rating")
+    def _rating_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.rate(str(event.button.id).removeprefix("rate-"))
+
+    def rate(self, rating: str) -> None:
+        if self.phase != "rate" or self.entry is None:
+            return
+        if self.practice:
+            self.notify(f"Practice of {self.entry.gid}: {rating} (not recorded).")
+            self.dismiss()
+            return
+        try:
+            recorded = self.app.study.record(self.entry.gid, self.attempt(), rating, self.app.now())
+        except Exception as e:
+            self.notify(f"Could not record the review: {e}", severity="error")
+            return
+        if getattr(recorded, "message", None):
+            self.notify(recorded.message, severity="warning" if recorded.leech else "information")
+        self.show_entry(self._next_entry())
+
+    # --- undo, bury, suspend, edit ----------------------------------------------------------
+    def action_undo(self) -> None:
+        gid = self.app.study.undo(self.app.now())
+        if gid is None:
+            self.notify("Nothing to undo.")
+            return
+        entry = self.app.library.get(gid)
+        self.notify(f"Undid the review of {gid}.")
+        self.show_entry(entry if entry is not None else self._next_entry())
+
+    def action_bury(self) -> None:
+        if self.entry is not None and not self.practice:
+            self.app.study.bury(self.entry.gid, self.app.now())
+            self.notify(f"Buried {self.entry.gid} until tomorrow.")
+            self.show_entry(self._next_entry())
+
+    def action_suspend(self) -> None:
+        if self.entry is not None and not self.practice:
+            self.app.study.suspend(self.entry.gid)
+            self.notify(f"Suspended {self.entry.gid}; unsuspend it from Browse.")
+            self.show_entry(self._next_entry())
+
+    def action_edit(self) -> None:
+        if self.entry is not None:
+            self.app.edit_file(self.entry.path, self.entry.line)
+
+    def on_decks_changed(self, _: DecksChanged) -> None:
+        if self.entry is not None:
+            fresh = self.app.library.get(self.entry.gid)
+            self.show_entry(fresh if fresh is not None else self._next_entry())
+
+    def action_leave(self) -> None:
+        self.dismiss()
+
+
+def solution_markdown(exercise: Any) -> str:
+    """The reference answer, as the learner would have written it."""
+    kind = exercise.kind
+    if kind == "choice":
+        right = "\n".join(f"- **{i + 1}. {exercise.options[i]}**" for i in exercise.answer)
+        return f"**Solution.**\n\n{right}"
+    if kind == "fill":
+        from grader.deck.model import fill_template
+
+        code = fill_template(exercise.template, exercise.solution)
+    elif kind == "card":
+        return exercise.back
+    else:
+        code = exercise.solution
+    return f"**Solution.**\n\n```python\n{code.rstrip()}\n```"
+
+
+def _answer_text(answer: Any) -> str:
+    if isinstance(answer, list):
+        return " | ".join(str(a) for a in answer)
+    return str(answer)

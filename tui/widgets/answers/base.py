@@ -1,0 +1,31 @@
+"""What every answer widget offers the review screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import Vertical
+from textual.message import Message
+
+
+class AnswerWidget(Vertical):
+    """Holds the learner's answer to one exercise; `value()` is what the grader receives."""
+
+    class Submitted(Message):
+        """The learner pressed Enter where Enter means "check my answer"."""
+
+    def __init__(self, exercise: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.exercise = exercise
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def focus_answer(self) -> None:
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def toggle(self, index: int) -> None:
+        """Number keys: only choice uses them while answering."""

@@ -1,0 +1,25 @@
+"""The four rating buttons, each with the interval it would schedule."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button
+
+RATINGS = ("again", "hard", "good", "easy")  # grader.study.RATINGS; the order keys 1-4 follow
+
+
+class RatingBar(Horizontal):
+    def compose(self) -> ComposeResult:
+        for number, rating in enumerate(RATINGS, 1):
+            yield Button(f"{number} {rating.title()}", id=f"rate-{rating}", classes=f"rating {rating}")
+
+    def offer(self, intervals: dict[str, str], suggested: str) -> None:
+        """Show each rating's next interval and focus the suggestion, so Enter accepts it."""
+        self.display = True
+        for number, rating in enumerate(RATINGS, 1):
+            button = self.query_one(f"#rate-{rating}", Button)
+            interval = intervals.get(rating, "")
+            button.label = f"{number} {rating.title()}" + (f"  {interval}" if interval else "")
+            button.set_class(rating == suggested, "suggested")
+        self.query_one(f"#rate-{suggested}", Button).focus()
