@@ -1,0 +1,58 @@
+"""Warm per-grade latency of a small `code` exercise vs a cold `python -c "import torch; ..."`.
+
+Both measured here, side by side, in one run: prints both medians and the ratio.
+Usage: .venv/bin/python bench/grade_latency.py [--n 60] [--cold 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sample.yaml"
+ANSWER = "def mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+COLD = ("import torch\ndef mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+        "for n in (2, 5, 9):\n    a, b = torch.randn(n), torch.randn(n)\n    mse(a, b)\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=60)
+    parser.add_argument("--cold", type=int, default=5)
+    args = parser.parse_args()
+    from grader.deck.loader import load_library
+    from grader.engine.service import Grader
+
+    quizzes = Path(tempfile.mkdtemp())
+    shutil.copy(SAMPLE, quizzes / "sample.yaml")
+    with Grader(load_library([quizzes]), "cpu") as grader:
+        grader.start()
+        for _ in range(3):
+            assert grader.grade("sample/mse-by-hand", ANSWER).status == "passed"
+        warm = []
+        for _ in range(args.n):
+            started = time.perf_counter()
+            verdict = grader.grade("sample/mse-by-hand", ANSWER)
+            warm.append((time.perf_counter() - started) * 1000)
+            assert verdict.passed
+            time.sleep(0.05)  # a learner does not submit back to back; lets the spare be forked
+    cold = []
+    for _ in range(args.cold):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", COLD], check=True)
+        cold.append((time.perf_counter() - started) * 1000)
+    w, c = statistics.median(warm), statistics.median(cold)
+    print(f"warm grade (3 trials, sandboxed, compared): median {w:.1f} ms  p90 {sorted(warm)[int(0.9 * len(warm))]:.1f} ms"
+          f"  (n={len(warm)})")
+    print(f"cold python -c 'import torch; ...':          median {c:.1f} ms  (n={len(cold)})")
+    print(f"ratio cold / warm: {c / w:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

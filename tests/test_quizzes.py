@@ -1,0 +1,38 @@
+"""Every exercise shipped in quizzes/ is valid: its reference passes its own checks and an
+obviously wrong answer (the starter, an empty answer, a far-off number) does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.deck.loader import load_library
+
+QUIZZES = Path(__file__).resolve().parent.parent / "quizzes"
+LIBRARY = load_library([QUIZZES])
+
+
+def test_shipped_decks_load_without_problems() -> None:
+    assert [str(p) for p in LIBRARY.problems] == []
+
+
+def test_every_kind_is_shipped() -> None:
+    kinds = {e.exercise.kind for e in LIBRARY.entries}
+    assert kinds == {"card", "choice", "numeric", "predict", "expr", "fill", "code"}
+
+
+@pytest.fixture(scope="module")
+def shipped_grader():
+    from grader.engine.service import Grader
+
+    with Grader(LIBRARY, "cpu") as g:
+        yield g
+
+
+@pytest.mark.parametrize("gid", [e.gid for e in LIBRARY.entries])
+def test_exercise_reference_passes_and_wrong_answer_fails(shipped_grader, gid: str) -> None:
+    from grader.validate import check_entry
+
+    problems = check_entry(shipped_grader, LIBRARY.get(gid))
+    assert [str(p) for p in problems] == []
