@@ -28,6 +28,7 @@ observe("network blocked", probe(lambda: socket.create_connection(("127.0.0.1", 
 observe("decks unreadable", probe(lambda: open(DECK).read()))
 observe("rlimits fixed", probe(lambda: resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)))
 observe("uid", os.getuid())
+observe("capabilities", [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0])
 """
 
 
@@ -51,7 +52,9 @@ def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = pr
         value = test(protections, observed)
         note = "" if value is True else f"  <- not active{': ' + value if isinstance(value, str) else ''}"
         echo(f"  [{'x' if value is True else ' '}] {label}{note}")
-    echo(f"  learner code runs as uid {observed.get('uid', '?')}; Landlock ABI {protections.get('landlock_abi', 0)}")
+    caps = "no capabilities" if observed.get("capabilities") == "0000000000000000" else "some capabilities"
+    echo(f"  learner code runs as uid {observed.get('uid', '?')} with {caps}; "
+         f"Landlock ABI {protections.get('landlock_abi', 0)}")
 
 
 def _observations(outcome: Any, wire: Any) -> dict[str, Any]:

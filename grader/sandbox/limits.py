@@ -123,14 +123,56 @@ def confine(workdir: Path, settings: Settings, read_roots: list[str], protection
     protections["rlimits"] = _set_rlimits(settings, address_space=not gpu)
     protections["landlock"] = landlock(workdir, read_roots, gpu=gpu)
     if drop_uid:
+        protections["privileges"] = drop_privileges()
+    _clean_environment(workdir)
+
+
+def drop_privileges() -> str:
+    """As root: become `nobody` when it can still read Python's installation, else keep uid 0
+    without a single capability (so no raising limits, no reading others' files by override)."""
+    if python_world_readable():
         try:
             os.setgroups([])
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-            protections["uid"] = "nobody"
+            return "uid nobody"
         except OSError as e:
-            protections["uid"] = f"kept ({e.strerror})"
-    _clean_environment(workdir)
+            return f"kept root ({e.strerror})"
+    return "root without capabilities" if drop_capabilities() else f"kept root ({_errno()})"
+
+
+def python_world_readable() -> bool:
+    """Whether `nobody` can reach the interpreter's files (a pyenv under /root cannot)."""
+    import stat
+
+    for root in {sys.base_prefix, sys.prefix}:
+        path = Path(root).resolve()
+        for part in [path, *path.parents]:
+            try:
+                if not part.stat().st_mode & stat.S_IXOTH:
+                    return False
+            except OSError:
+                return False
+    return True
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> bool:
+    if _libc is None:
+        return False
+    for cap in range(64):
+        _libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP: no exec can bring them back
+    _libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    return _libc.capset(ctypes.byref(header), data) == 0
 
 
 def _set_rlimits(settings: Settings, *, address_space: bool) -> bool | str:
