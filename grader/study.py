@@ -27,6 +27,9 @@ from grader.srs.stats import Stats
 from grader.srs.store import Store
 
 RATINGS = rating.RATINGS
+# What undo puts back: the schedule. Deck, position and fingerprints belong to sync.
+UNDONE = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended",
+          "buried_until", "leech")
 Echo = Callable[[str], Any]
 
 
@@ -145,7 +148,7 @@ class Study:
             (entry.gid, now.timestamp(), day, rating_name, row["state"], v.status if v else None,
              v.score if v else None, attempt.submits, attempt.failed_submits, attempt.hints_used,
              int(attempt.gave_up), attempt.seconds, attempt.answer, json.dumps(list(entry.exercise.tags)),
-             row["fingerprint"], due_after, json.dumps(dict(row))))
+             row["fingerprint"], due_after, json.dumps({c: row[c] for c in UNDONE})))
         _bump(conn, day, row["state"], failed, list(entry.exercise.tags), +1)
 
     def undo(self, now: datetime) -> str | None:
@@ -156,7 +159,7 @@ class Study:
             if last is None:
                 return None
             before = json.loads(last["card_before"])
-            columns = [c for c in before if c != "gid"]
+            columns = [c for c in UNDONE if c in before]
             conn.execute(f"UPDATE cards SET {', '.join(f'{c} = ?' for c in columns)} WHERE gid = ?",
                          [before[c] for c in columns] + [last["gid"]])
             conn.execute("DELETE FROM reviews WHERE id = ?", (last["id"],))

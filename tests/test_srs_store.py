@@ -108,3 +108,23 @@ def test_a_newer_schema_is_refused_with_a_message(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(UsageError, match="newer"):
         Study(load_library([write_deck(tmp_path / "quizzes", n=1)]), db)
+
+
+def test_a_version_1_file_migrates_forward_and_keeps_its_cards(tmp_path: Path) -> None:
+    from grader.srs.migrations import MIGRATIONS
+
+    db = tmp_path / "db.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO cards (gid, deck, position, state, due, suspended, fingerprint, graded_fingerprint) "
+                 "VALUES ('d/a', 'd', 0, 'review', 7200, 1, 'f', 'g'), ('d/b', 'd', 1, 'review', 7300, 0, 'f', 'g')")
+    conn.close()
+    store = Store(db)
+    try:
+        assert store.one("PRAGMA user_version")[0] == SCHEMA_VERSION
+        counts = {r["key"]: r["n"] for r in store.all("SELECT key, n FROM card_counts")}
+        assert counts["review"] == 2 and counts["suspended"] == 1
+        assert [tuple(r) for r in store.all("SELECT hour, n FROM due_hours")] == [(2, 1)]
+    finally:
+        store.close()
