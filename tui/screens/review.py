@@ -101,8 +101,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#prompt", Markdown).update(ex.prompt)
         self.query_one("#prompt").display = True
         widget = answer_widget_for(ex)
-        slot.mount(widget)
-        self.call_after_refresh(widget.focus_answer)
+        slot.mount(widget)  # the widget focuses its own input once mounted
         self.query_one("#review-body").scroll_home(animate=False)
         self.refresh_bindings()
 
@@ -250,10 +249,13 @@ class ReviewScreen(Screen[None]):
         self.call_after_refresh(self.query_one(RatingBar).scroll_visible)
 
     def action_number(self, n: int) -> None:
-        if self.phase == "rate" and n <= len(RATINGS):
+        """1-4 rate once rating is offered, unless the learner went back to fix the answer."""
+        widget = self.answer_widget
+        fixing = widget is not None and self.focused is not None and widget in self.focused.ancestors_with_self
+        if self.phase == "rate" and not fixing and n <= len(RATINGS):
             self.rate(RATINGS[n - 1])
-        elif self.phase == "answer" and self.answer_widget is not None:
-            self.answer_widget.toggle(n - 1)
+        elif self.phase in ("answer", "rate") and widget is not None:
+            widget.toggle(n - 1)
 
     @on(Button.Pressed, ".rating")
     def _rating_pressed(self, event: Button.Pressed) -> None:

@@ -18,6 +18,9 @@ class AnswerWidget(Vertical):
         super().__init__(**kwargs)
         self.exercise = exercise
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.focus_answer)
+
     def value(self) -> Any:
         raise NotImplementedError
 
@@ -26,6 +29,7 @@ class AnswerWidget(Vertical):
             if widget.focusable:
                 widget.focus()
                 return
+        self.screen.set_focus(None)  # a card has nothing to type into: keys go to the screen
 
     def toggle(self, index: int) -> None:
         """Number keys: only choice uses them while answering."""

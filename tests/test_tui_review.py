@@ -1,0 +1,281 @@
+"""The app as a learner drives it: deck list, every kind answered right and wrong, rate, undo.
+
+The grader is a fake (see test_tui_support); the store is the real SQLite file through Study.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_support import SIZE, FakeGrader, clock, copy_sample, sync
+from textual.widgets import DataTable, Input, TextArea
+
+from grader.deck.loader import load_library
+from grader.study import Study
+from tui.app import make_app
+from tui.screens.decks import DecksScreen
+from tui.screens.review import ReviewScreen
+from tui.widgets.verdict import VerdictView
+
+
+def _app(tmp_path: Path, grader: FakeGrader | None = None):
+    quizzes = copy_sample(tmp_path / "quizzes")
+    return make_app(quizzes, tmp_path / "td.db", grader or FakeGrader(), clock=clock)
+
+
+def _study(tmp_path: Path) -> Study:
+    return Study(load_library([tmp_path / "quizzes"]), tmp_path / "td.db")
+
+
+async def _settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _open_deck(app, pilot) -> ReviewScreen:
+    await pilot.pause()
+    assert isinstance(app.screen, DecksScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, ReviewScreen)
+    return app.screen
+
+
+async def _type(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
+
+
+@sync
+async def test_deck_list_shows_counts_total_and_broken_decks(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    (tmp_path / "quizzes" / "broken.yaml").write_text("exercises:\n  - id: x\n    kind: card\n    title: t\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#decks", DataTable)
+        assert table.row_count == 1
+        assert [str(c) for c in table.get_row_at(0)[2:]] == ["7", "0", "0"]
+        assert "7 new" in str(app.screen.query_one("#today").render())
+        problems = str(app.screen.query_one("#problems").render())
+        assert "broken.yaml:" in problems
+        assert app.sub_title == "grader: ready (cpu)"
+
+
+@sync
+async def test_card_space_reveals_then_enter_accepts_the_suggestion(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        assert review.entry.gid == "sample/stack-card"
+        await pilot.press("space")
+        await pilot.pause()
+        assert review.phase == "rate"
+        assert app.focused.id == "rate-good"
+        assert "m" in str(app.focused.label) or "d" in str(app.focused.label)  # an interval is shown
+        await pilot.press("enter")
+        await pilot.pause()
+        assert review.entry.gid == "sample/nll-input"
+    with _study(tmp_path) as study:
+        info = study.card_info("sample/stack-card")
+        assert info["reps"] == 1 and info["state"] != "new"
+
+
+@sync
+async def test_every_kind_answered_wrong_then_right_is_recorded(tmp_path: Path) -> None:
+    grader = FakeGrader()
+    app = _app(tmp_path, grader)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        await pilot.press("space", "3")  # card: good
+        await pilot.pause()
+
+        # choice: wrong (option 1), then fixed (toggle 1 off, 2 on) and checked again
+        assert review.kind == "choice"
+        await pilot.press("1", "ctrl+s")
+        await _settle(app, pilot)
+        assert review.verdict.status == "failed" and app.focused.id == "rate-again"
+        review.answer_widget.focus_answer()
+        await pilot.press("1", "2", "ctrl+s")
+        await _settle(app, pilot)
+        assert review.verdict.passed and review.failed_submits == 1
+        assert app.focused.id == "rate-hard"  # passed after a failed try
+        await pilot.press("enter")
+        await pilot.pause()
+
+        for kind, wrong, right in [("numeric", "3", "2.0"), ("predict", "(4, 3)", "(3, 4)"),
+                                   ("expr", "output[:, 0, :H]", "output[:, -1, :H]")]:
+            assert review.kind == kind
+            await _type(pilot, wrong)
+            await pilot.press("enter")
+            await _settle(app, pilot)
+            assert review.verdict.status == "failed", kind
+            review.query_one(Input).value = right
+            review.query_one(Input).focus()
+            await pilot.press("enter")
+            await _settle(app, pilot)
+            assert review.verdict.passed, kind
+            await pilot.press("3")
+            await pilot.pause()
+
+        assert review.kind == "fill"
+        await _type(pilot, "ij->")
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert review.verdict.status == "failed"
+        blank = review.query_one(".fill-blank", Input)
+        blank.value = "ii->"
+        blank.focus()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert review.verdict.passed
+        await pilot.press("4")
+        await pilot.pause()
+
+        assert review.kind == "code"
+        editor = review.query_one(TextArea)
+        assert editor.text.startswith("def mse(a, b):")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert review.verdict.status == "failed"
+        assert "observation 'loss' differs" in str(review.query_one("#feedback").render())
+        editor.text = "def mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert review.verdict.passed
+        await pilot.press("2")
+        await pilot.pause()
+        assert review.entry is None or review.entry.gid != "sample/mse-by-hand" or review.phase == "answer"
+
+    assert [gid for gid, _ in grader.calls].count("sample/mse-by-hand") == 2
+    assert ("sample/einsum-trace", ["ii->"]) in grader.calls
+    with _study(tmp_path) as study:
+        for entry in study.library.entries:
+            assert study.card_info(entry.gid)["reps"] == 1, entry.gid
+        assert study.stats(clock()).total_reviews == 7
+
+
+@sync
+async def test_run_tries_code_without_recording(tmp_path: Path) -> None:
+    grader = FakeGrader()
+    app = _app(tmp_path, grader)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        for key in ("4", "4", "4", "4", "4", "4"):  # skip to the code exercise by rating easy
+            if review.kind == "card":
+                await pilot.press("space", key)
+            else:
+                await pilot.press("ctrl+g", key)
+            await pilot.pause()
+        assert review.kind == "code"
+        await pilot.press("ctrl+r")
+        await _settle(app, pilot)
+        assert review.submits == 0 and review.phase == "answer"
+        assert "trial run" in str(review.query_one("#verdict-line").render())
+
+
+@sync
+async def test_undo_brings_the_card_back_and_restores_the_store(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        await pilot.press("space", "3")
+        await pilot.pause()
+        assert review.entry.gid == "sample/nll-input"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert review.entry.gid == "sample/stack-card" and review.phase == "answer"
+    with _study(tmp_path) as study:
+        assert study.card_info("sample/stack-card")["reps"] == 0
+
+
+@sync
+async def test_hints_one_at_a_time_and_giving_up_suggests_again(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        while review.kind != "code":
+            await pilot.press("space" if review.kind == "card" else "ctrl+g", "4")
+            await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert len(review.query(".hint")) == 1
+        await pilot.press("ctrl+n", "ctrl+n")
+        await pilot.pause()
+        assert len(review.query(".hint")) == 2 and review.hints_used == 2
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert review.gave_up and app.focused.id == "rate-again"
+        assert "return ((a - b) ** 2).mean()" in review.query_one("#solution")._markdown
+
+
+@sync
+async def test_bury_and_suspend_take_the_card_out_of_today(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert review.entry.gid == "sample/nll-input"
+        await pilot.press("f4")
+        await pilot.pause()
+        assert review.entry.gid == "sample/mean-of-range"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)[2:]] == ["5", "0", "0"]
+    with _study(tmp_path) as study:
+        assert study.card_info("sample/nll-input")["suspended"]
+        assert study.card_info("sample/stack-card")["buried_until"] > 0
+
+
+@sync
+async def test_a_grader_failure_shows_a_message_and_the_answer_can_be_retried(tmp_path: Path) -> None:
+    grader = FakeGrader(fail_with=RuntimeError("grader service exited"))
+    app = _app(tmp_path, grader)
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _open_deck(app, pilot)
+        await pilot.press("space", "3", "2", "ctrl+s")
+        await _settle(app, pilot)
+        assert review.phase == "answer" and review.submits == 0
+        assert "grader service exited" in str(review.query_one("#verdict-line").render())
+        assert review.query_one(VerdictView).has_class("-grader-failed")
+        grader.fail_with = None
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert review.verdict.passed
+
+
+@pytest.mark.parametrize("query, expected", [("kind:code", ["sample/mse-by-hand"]),
+                                             ("einsum", ["sample/einsum-trace"]),
+                                             ("deck:sample tag:contract kind:card", ["sample/stack-card"])])
+@sync
+async def test_browse_filters_and_practises_out_of_schedule(tmp_path: Path, query: str, expected) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        await _type(pilot, query)
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == expected
+        await pilot.press("enter", "enter")  # to the results, then open the first
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen) and app.screen.practice
+        assert app.screen.entry.gid == expected[0]
+
+
+@sync
+async def test_settings_are_validated_and_saved(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("comma")
+        await pilot.pause()
+        app.screen.query_one("#set-desired_retention", Input).value = "1.5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.study.settings().desired_retention == 0.9
+        app.screen.query_one("#set-desired_retention", Input).value = "0.85"
+        app.screen.query_one("#set-new_per_day", Input).value = "5"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with _study(tmp_path) as study:
+        assert study.settings().desired_retention == 0.85 and study.settings().new_per_day == 5
