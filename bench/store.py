@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -25,7 +25,7 @@ from grader.deck.model import Numeric  # noqa: E402
 from grader.engine.verdict import Verdict  # noqa: E402
 from grader.study import UNDONE, Attempt, Study  # noqa: E402
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DECK_SIZE = 1000
 
 
@@ -57,8 +57,8 @@ def fill(study: Study, reviews: int, rng: random.Random) -> None:
     for start in range(0, reviews, batch):
         rows = []
         for k in range(start, min(start + batch, reviews)):
-            at = t - rng.uniform(0, 365) * 86400
-            day = datetime.fromtimestamp(at, timezone.utc).date().isoformat()
+            at = t - rng.uniform(1, 365) * 86400  # up to yesterday: today's limits are untouched
+            day = datetime.fromtimestamp(at, UTC).date().isoformat()
             rating = "again" if rng.random() < 0.15 else "good"
             rows.append((gids[k % len(gids)], at, day, rating, "review", "passed", 1.0, "0.25", '["deck"]', at, before))
         with study.store.write() as c:

@@ -11,7 +11,7 @@ import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ class Study:
             raise UsageError(f"{db_path}: {e}") from None
         self._settings = settings_mod.load(self.store)
         self._scheduler = scheduler.make_scheduler(self._settings)
-        queue.sync(self.store, library.entries, datetime.now(timezone.utc))
+        queue.sync(self.store, library.entries, datetime.now(UTC))
 
     # -- what to study ---------------------------------------------------------------------------
     def counts(self, now: datetime) -> dict[str, DeckCounts]:
@@ -181,7 +181,7 @@ class Study:
 
     def reset(self, gid: str, now: datetime | None = None) -> None:
         self._card(gid)
-        queue.reset(self.store, gid, now or datetime.now(timezone.utc))
+        queue.reset(self.store, gid, now or datetime.now(UTC))
 
     def stats(self, now: datetime) -> Stats:
         return stats_mod.compute(self.store, now, self._settings)
@@ -241,7 +241,7 @@ def _unknown(gid: str, library: Library) -> str:
 
 # -- the command line -----------------------------------------------------------------------------
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _library(quizzes_dir: Path, echo: Echo) -> Library:

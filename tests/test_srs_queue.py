@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from grader.engine.verdict import Verdict
 from grader.errors import UsageError
 from grader.study import Attempt, Study
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PASS = Attempt(Verdict("passed", 1.0))
 FAIL = Attempt(Verdict("failed", 0.0))
 
@@ -149,7 +149,7 @@ def test_changing_the_solution_puts_the_card_back_into_learning_and_keeps_histor
         info = study.card_info("basics/ex-000")
         assert info["state"] == "learning" and info["stability"] is not None
         assert study.stats(NOW).total_reviews == reviews
-        later = datetime.now(timezone.utc) + timedelta(seconds=1)
+        later = datetime.now(UTC) + timedelta(seconds=1)
         assert "basics/ex-000" in [i.gid for i in study.queue(later)]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from test_srs_queue import FAIL, NOW, PASS, open_study, write_deck
+
 from grader.deck.loader import load_library
 from grader.study import Study
-from test_srs_queue import FAIL, NOW, PASS, open_study, write_deck
 
 
 def test_stats_on_a_fresh_database(tmp_path: Path) -> None:

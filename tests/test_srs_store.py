@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from test_srs_queue import write_deck
+
 from grader.srs.migrations import SCHEMA_VERSION
 from grader.srs.store import Store
-from test_srs_queue import write_deck
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +54,7 @@ def test_two_writers_at_once_never_see_database_is_locked(tmp_path: Path) -> Non
     write_deck(tmp_path / "quizzes", n=5)
     procs = [_writer(tmp_path, tag, 60) for tag in ("a", "b")]
     outs = [p.communicate(timeout=60) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert "locked" not in err
     acknowledged = {line for out, _ in outs for line in out.split()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fsrs
@@ -27,7 +27,7 @@ def ts(moment: datetime) -> float:
 
 
 def at(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _seed(gid: str, reps: int) -> int:
 def next_state(scheduler: _SeededScheduler, gid: str, reps: int, card: CardState, rating: str,
                now: datetime) -> CardState:
     scheduler.seed = _seed(gid, reps)
-    new, _log = scheduler.review_card(_to_fsrs(card), RATING[rating], review_datetime=now.astimezone(timezone.utc))
+    new, _log = scheduler.review_card(_to_fsrs(card), RATING[rating], review_datetime=now.astimezone(UTC))
     return _from_fsrs(new)
 
 
