@@ -12,6 +12,12 @@ from grader.deck.model import Card, Choice, Code, Expr, Fill, Numeric, Predict
 from grader.errors import Problem
 
 
+def _weak() -> Any:
+    from grader import weak as module  # imports torch: only when code is run
+
+    return module
+
+
 def run_validate(paths: list[Path], *, device: str | None = None, run_code: bool = True,
                  echo: Callable[..., None] = print) -> int:
     """Print one line per problem; return the exit status (1 when any error was found)."""
@@ -40,15 +46,29 @@ def check_references(entries: list[Entry], library: Any, device: str | None) -> 
 
 
 def check_entry(grader: Any, entry: Entry) -> list[Problem]:
-    """The reference passes; a wrong answer (starter, empty, off by a lot) does not."""
+    """The reference passes; a wrong answer (starter, empty, off by a lot) does not; the checks
+    could fail; trials differ; forbid names exist. Missing hints and the like are warnings."""
     ex = entry.exercise
+
+    def at(message: str, severity: str = "error") -> Problem:
+        return Problem(str(entry.path), entry.line, 5, f"{entry.gid}: {message}", severity)
+
+    problems = [at(w, "warning") for w in _weak().missing_teaching(ex)]
     if isinstance(ex, Card):
-        return []
-    at = lambda message: Problem(str(entry.path), entry.line, 5, f"{entry.gid}: {message}")  # noqa: E731
+        return problems
+    weak: list[str] = []
+    if isinstance(ex, Expr | Fill | Code):
+        problems += [at(m) for m in _weak().unresolved_forbids(ex)]
+        try:
+            weak = _weak().weaknesses(entry.gid, ex, grader.device)
+        except Exception:  # noqa: BLE001 - the grade below reports the same failure, located
+            weak = []
+        if any("not deterministic" in w for w in weak):
+            return [*problems, *(at(w) for w in weak)]
     right = grader.grade_entry(entry, reference_answer(grader, entry))
     if right.status != "passed":
-        return [at(f"the reference solution does not pass its own checks ({right.status}): {right.feedback}")]
-    problems = []
+        return [*problems, at(f"the reference solution does not pass its own checks ({right.status}): {right.feedback}")]
+    problems += [at(w) for w in weak]
     for wrong in wrong_answers(grader, entry):
         verdict = grader.grade_entry(entry, wrong)
         if verdict.status == "passed":
@@ -87,7 +107,7 @@ def wrong_answers(grader: Any, entry: Entry) -> list[Any]:
     if isinstance(ex, Fill):
         return [[""] * len(ex.solution)]
     if isinstance(ex, Code):
-        return [ex.starter or "pass"]
+        return list(dict.fromkeys([ex.starter or "pass", "pass"]))
     return []
 
 

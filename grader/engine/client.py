@@ -88,7 +88,8 @@ class GraderClient:
             reply = future.result(timeout)
         except (OSError, TimeoutError) as e:
             self.close()
-            raise GraderUnavailable(f"the grader stopped answering ({type(e).__name__}); it restarts on the next try")
+            raise GraderUnavailable(
+                f"the grader stopped answering ({type(e).__name__}); it restarts on the next try") from None
         finally:
             self._pending.pop(request_id, None)
         if "error" in reply:

@@ -11,7 +11,6 @@ import array
 import json
 import os
 import select
-import signal
 import socket
 import struct
 import subprocess

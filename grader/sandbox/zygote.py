@@ -23,9 +23,6 @@ from pathlib import Path
 
 from grader.sandbox import limits
 
-MAX_JOB_BYTES = 2 * 1024 * 1024
-
-
 @dataclass
 class Spare:
     pid: int
@@ -70,9 +67,8 @@ class Zygote:
         op = msg.get("op")
         if op == "take":
             spare = self.take()
-            self.sock.sendmsg([json.dumps({"pid": spare.pid}).encode() + b"\n"],
-                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(memoryview(
-                                  __import__("array").array("i", [spare.job_w, spare.result_r]))))])
+            socket.send_fds(self.sock, [json.dumps({"pid": spare.pid}).encode() + b"\n"],
+                            [spare.job_w, spare.result_r])
             os.close(spare.job_w)
             os.close(spare.result_r)
             self.running[spare.pid] = spare
