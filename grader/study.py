@@ -18,7 +18,8 @@ from typing import Any
 from grader.deck.loader import Entry, Library, load_library
 from grader.engine.verdict import Verdict
 from grader.errors import UsageError
-from grader.srs import queue, rating, scheduler
+from grader.srs import queue, scheduler
+from grader.srs import rating as rating_mod
 from grader.srs import settings as settings_mod
 from grader.srs import stats as stats_mod
 from grader.srs.migrations import NewerSchema
@@ -26,7 +27,7 @@ from grader.srs.settings import Settings
 from grader.srs.stats import Stats
 from grader.srs.store import Store
 
-RATINGS = rating.RATINGS
+RATINGS = rating_mod.RATINGS
 # What undo puts back: the schedule. Deck, position and fingerprints belong to sync.
 UNDONE = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended",
           "buried_until", "leech")
@@ -107,7 +108,7 @@ class Study:
 
     # -- rating ----------------------------------------------------------------------------------
     def suggest(self, attempt: Attempt) -> str:
-        return rating.suggest(attempt.verdict, attempt.failed_submits, attempt.hints_used, attempt.gave_up)
+        return rating_mod.suggest(attempt.verdict, attempt.failed_submits, attempt.hints_used, attempt.gave_up)
 
     def intervals(self, gid: str, now: datetime) -> dict[str, str]:
         row = self._card(gid)
@@ -115,7 +116,8 @@ class Study:
         return {r: scheduler.label(scheduler.at(scheduler.next_state(
             self._scheduler, gid, row["reps"], card, r, now).due) - now) for r in RATINGS}
 
-    def record(self, gid: str, attempt: Attempt, rating_name: str, now: datetime) -> Recorded:
+    def record(self, gid: str, attempt: Attempt, rating: str, now: datetime) -> Recorded:
+        rating_name = rating
         if rating_name not in RATINGS:
             raise ValueError(f"rating must be one of {', '.join(RATINGS)}, not {rating_name!r}")
         entry = self._entry(gid)
