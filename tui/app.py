@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,9 +65,10 @@ class TorchDrillApp(App[None]):
 
             self.study = Study(self.library, self.db)
         self._show_grader_state()
-        if self._start_grader:
-            self._warm_grader()
         self.push_screen(DecksScreen())
+        if self._start_grader:
+            # After the first frame: the service's torch import should not compete with it for a core.
+            self.call_after_refresh(self._warm_grader)
 
     def _load_library(self) -> Any:
         from grader.deck.loader import load_library
@@ -204,6 +206,16 @@ def make_app(quizzes: Path, db: Path, grader: Any = None, *, clock: Clock = utc_
     return TorchDrillApp(Path(quizzes), Path(db), grader, clock=clock, study=study, start_grader=start_grader)
 
 
+def keep_numpy_out() -> None:
+    """Make `import numpy` fail in this process, unless something already imported it.
+
+    sqlite-utils imports numpy when it can (about 0.1 s), only to store numpy values, which the
+    app never does; the UI process is meant to stay free of numpy and torch.
+    """
+    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
+
+
 def run_app(quizzes: Path, db: Path) -> None:
+    keep_numpy_out()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     make_app(quizzes, db).run()

@@ -29,7 +29,7 @@ def matches(entry: Any, state: str, words: list[str], filters: dict[str, str]) -
     ex = entry.exercise
     if "deck" in filters and filters["deck"] not in entry.deck.lower():
         return False
-    if "kind" in filters and filters["kind"] != ex.kind:
+    if "kind" in filters and not ex.kind.startswith(filters["kind"]):
         return False
     if "tag" in filters and not any(filters["tag"] in t.lower() for t in ex.tags):
         return False
