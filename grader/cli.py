@@ -214,8 +214,15 @@ def schema() -> None:
 @click.argument("target", metavar="DECK/ID")
 @quizzes_option
 def new(kind: str, target: str, quizzes: Path | None) -> None:
-    """Append a commented skeleton exercise of KIND to the deck file, ready to edit."""
-    raise UsageError("`torchdrill new` is not built yet (authoring issue); copy an example from the README")
+    """Append a commented skeleton exercise of KIND to the deck file, ready to edit.
+
+    The deck file is the one whose deck is DECK, or quizzes/DECK.yaml, created if needed.
+    Every field is filled with a working example; `torchdrill validate` passes on it as written.
+    """
+    from grader.authoring import new_exercise
+
+    path = new_exercise(kind, target, quizzes or DEFAULT_QUIZZES)
+    click.echo(f"added {kind} exercise {target} to {path}; edit it, then run: torchdrill validate {path}")
 
 
 if __name__ == "__main__":
