@@ -17,7 +17,19 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from grader.deck.model import ID_PATTERN, KINDS, Card, Choice, Code, Deck, Expr, Fill, Numeric, Predict, default_title
+from grader.deck.model import (
+    ID_PATTERN,
+    KINDS,
+    Card,
+    Choice,
+    Code,
+    Deck,
+    Expr,
+    Fill,
+    Numeric,
+    Predict,
+    default_title,
+)
 from grader.errors import Problem
 
 try:  # the C loader ships in PyYAML's wheels; fall back where it was built without libyaml
