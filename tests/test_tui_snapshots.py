@@ -13,6 +13,12 @@ from test_tui_support import SIZE, FakeGrader, clock, copy_sample
 from tui.app import make_app
 
 
+async def _grader_ready(pilot) -> None:
+    while pilot.app.grader_state != "ready":
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
 def _app(tmp_path: Path):
     quizzes = copy_sample(tmp_path / "quizzes")
     return make_app(quizzes, tmp_path / "td.db", FakeGrader(), clock=clock)
@@ -20,12 +26,13 @@ def _app(tmp_path: Path):
 
 def test_deck_list(snap_compare, tmp_path: Path) -> None:
     (copy_sample(tmp_path / "quizzes") / "broken.yaml").write_text("deck: broken\nexercises: [1]\n")
-    assert snap_compare(_app(tmp_path), terminal_size=SIZE)
+    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_grader_ready)
 
 
 def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None:
     async def to_failed_code(pilot) -> None:
         app = pilot.app
+        await _grader_ready(pilot)
         await pilot.press("enter")
         while app.screen.kind != "code":
             await pilot.press("space" if app.screen.kind == "card" else "ctrl+g", "4")
@@ -40,6 +47,7 @@ def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None
 def test_stats(snap_compare, tmp_path: Path) -> None:
     async def review_then_stats(pilot) -> None:
         app = pilot.app
+        await _grader_ready(pilot)
         await pilot.press("enter")
         for rating in ("3", "1", "3", "3"):
             await pilot.press("space" if app.screen.kind == "card" else "ctrl+g", rating)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -86,7 +88,7 @@ class DecksScreen(Screen[None]):
         if problems:
             lines = Text("Decks that failed to load (fix them, then press r):\n", style="bold")
             for problem in problems:
-                lines.append(f"  {problem}\n")
+                lines.append(f"  {_relative(problem, self.app.quizzes)}\n")
             widget.update(lines)
 
     def _selected_deck(self) -> str | None:
@@ -123,3 +125,13 @@ class DecksScreen(Screen[None]):
 def _count(n: int, kind: str) -> Text:
     styles = {"new": "bold blue", "learning": "bold red", "due": "bold green"}
     return Text(str(n), style=styles[kind] if n else "dim", justify="right")
+
+
+def _relative(problem: Any, quizzes: Path) -> str:
+    """`file:line:col: message`, the file named as the learner named the decks directory."""
+    try:
+        inside = Path(problem.path).resolve().relative_to(quizzes.resolve())
+    except ValueError:
+        return str(problem)
+    shown = inside if quizzes.is_absolute() else quizzes / inside
+    return str(replace(problem, path=str(shown)))
