@@ -93,8 +93,9 @@ def main() -> None:
             rate = args.n / seconds
             print(f"{name:>28}: {args.n} submissions in {seconds:6.1f} s = {rate:7.1f}/s  "
                   f"({rate / naive_rate:5.1f}x the naive baseline)")
-        if len(rows) >= 2:
-            print(f"scaling {rows[1][0]} vs {rows[0][0]}: {rows[0][1] / rows[1][1]:.2f}x")
+        local = rows[:len(args.workers)]
+        if len(local) >= 2:
+            print(f"scaling {local[-1][0]} vs {local[0][0]}: {local[0][1] / local[-1][1]:.2f}x")
 
 
 def dask_seconds(subs: Path, quizzes: Path, folder: Path) -> float:
