@@ -5,6 +5,8 @@ The grader is a fake (see test_tui_support); the store is the real SQLite file t
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,14 @@ async def _open_deck(app, pilot) -> ReviewScreen:
     await pilot.press("enter")
     await pilot.pause()
     assert isinstance(app.screen, ReviewScreen)
+    return app.screen
+
+
+async def _practise(app, pilot, gid: str) -> ReviewScreen:
+    """Open one exercise out of schedule, as Browse does: quicker than rating our way to it."""
+    await pilot.pause()
+    app.push_screen(ReviewScreen(entry=app.library.get(gid)))
+    await pilot.pause()
     return app.screen
 
 
@@ -159,14 +169,7 @@ async def test_run_tries_code_without_recording(tmp_path: Path) -> None:
     grader = FakeGrader()
     app = _app(tmp_path, grader)
     async with app.run_test(size=SIZE) as pilot:
-        review = await _open_deck(app, pilot)
-        for key in ("4", "4", "4", "4", "4", "4"):  # skip to the code exercise by rating easy
-            if review.kind == "card":
-                await pilot.press("space", key)
-            else:
-                await pilot.press("ctrl+g", key)
-            await pilot.pause()
-        assert review.kind == "code"
+        review = await _practise(app, pilot, "sample/mse-by-hand")
         await pilot.press("ctrl+r")
         await _settle(app, pilot)
         assert review.submits == 0 and review.phase == "answer"
@@ -192,10 +195,7 @@ async def test_undo_brings_the_card_back_and_restores_the_store(tmp_path: Path) 
 async def test_hints_one_at_a_time_and_giving_up_suggests_again(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        review = await _open_deck(app, pilot)
-        while review.kind != "code":
-            await pilot.press("space" if review.kind == "card" else "ctrl+g", "4")
-            await pilot.pause()
+        review = await _practise(app, pilot, "sample/mse-by-hand")
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert len(review.query(".hint")) == 1
@@ -253,7 +253,7 @@ async def test_browse_filters_and_practises_out_of_schedule(tmp_path: Path, quer
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")
         await pilot.pause()
-        await _type(pilot, query)
+        app.screen.query_one("#search", Input).value = query
         await pilot.pause()
         table = app.screen.query_one("#results", DataTable)
         assert [table.get_row_at(i)[0] for i in range(table.row_count)] == expected
@@ -279,3 +279,19 @@ async def test_settings_are_validated_and_saved(tmp_path: Path) -> None:
         await pilot.pause()
     with _study(tmp_path) as study:
         assert study.settings().desired_retention == 0.85 and study.settings().new_per_day == 5
+
+
+@sync
+async def test_edit_opens_the_editor_and_reloads_the_exercise(tmp_path: Path, monkeypatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[-1])\n"
+                      "p.write_text(p.read_text().replace('cat vs stack', 'cat versus stack'))\n")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "suspend", contextlib.nullcontext)  # no terminal to hand over in tests
+        review = await _open_deck(app, pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert review.entry.exercise.title == "cat versus stack"
+        assert "cat versus stack" in str(review.query_one("#card-heading").render())

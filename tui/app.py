@@ -83,6 +83,8 @@ class TorchDrillApp(App[None]):
                 from grader.engine.client import GraderClient
 
                 self.grader = GraderClient(self.quizzes)
+            # Later changes (the service dying, a restart after it) reach the header too.
+            self.grader.on_state = self._grader_state_from_thread
             if getattr(self.grader, "state", None) != "ready":
                 self.grader.start()
             self.post_message(GraderStateChanged("starting"))
@@ -96,7 +98,13 @@ class TorchDrillApp(App[None]):
             error = getattr(self.grader, "error", None) or "did not start in time"
             self.post_message(GraderStateChanged("failed", error=error))
 
+    def _grader_state_from_thread(self, state: str) -> None:
+        grader = self.grader
+        self.post_message(GraderStateChanged(state, getattr(grader, "device", None), getattr(grader, "error", None)))
+
     def on_grader_state_changed(self, message: GraderStateChanged) -> None:
+        if message.state == self.grader_state and message.device == self.grader_device:
+            return
         self.grader_state = message.state
         self.grader_device = message.device
         self.grader_error = message.error

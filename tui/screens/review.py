@@ -175,6 +175,8 @@ class ReviewScreen(Screen[None]):
     def _grade(self, gid: str, answer: Any, record: bool) -> None:
         grader = self.app.grader
         try:
+            if grader is not None and getattr(grader, "state", "ready") in ("failed", "stopped"):
+                grader.start()  # the service died or never came up: try it again for this answer
             if grader is None or (getattr(grader, "state", "ready") != "ready"
                                   and not grader.wait_ready(GRADER_WAIT)):
                 error = getattr(grader, "error", None) or "the grader service is not running"

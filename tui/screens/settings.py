@@ -69,15 +69,15 @@ class SettingsScreen(Screen[None]):
     def action_save(self) -> None:
         current = self.app.study.settings()
         changes = {}
-        try:
-            for name, label in FIELDS:
-                text = self.query_one(f"#set-{name}", Input).value
+        for name, label in FIELDS:
+            text = self.query_one(f"#set-{name}", Input).value
+            try:
                 value = _parse(text, getattr(current, name))
-                if value != getattr(current, name):
-                    changes[name] = value
-        except ValueError:
-            self.notify(f"{label}: {text!r} is not a valid value.", severity="error")
-            return
+            except ValueError:
+                self.notify(f"{label}: {text!r} is not a valid value.", severity="error")
+                return
+            if value != getattr(current, name):
+                changes[name] = value
         try:
             self.app.study.update_settings(**changes)
         except Exception as e:
