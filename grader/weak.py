@@ -106,8 +106,12 @@ def _perturb(v: Any) -> Any:
 def _zeros(v: Any) -> Any:
     if isinstance(v, torch.Tensor):
         return torch.zeros_like(v)
-    if isinstance(v, float):
-        return 0.0
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, float | int) and not isinstance(v, torch.Size):
+        return type(v)(0)
+    if isinstance(v, str):
+        return ""
     if isinstance(v, list | tuple) and not isinstance(v, torch.Size):
         return type(v)(_zeros(x) for x in v)
     if isinstance(v, dict):

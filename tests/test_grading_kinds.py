@@ -99,9 +99,24 @@ def test_forbid_resolves_aliases_and_from_imports(grader) -> None:
 def test_dynamic_access_to_a_forbidden_function_is_caught_at_run_time(grader) -> None:
     answer = "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss')(a, b)\n"
     verdict = grader.grade("sample/mse-by-hand", answer)
-    assert verdict.status == "error" and "forbidden" in verdict.feedback
+    assert verdict.status == "forbidden" and "forbidden in this exercise" in verdict.feedback
     exec_answer = "exec('def mse(a, b):\\n    return F.mse_loss(a, b)')\n"
-    assert grader.grade("sample/mse-by-hand", exec_answer).status == "error"
+    assert grader.grade("sample/mse-by-hand", exec_answer).status == "forbidden"
+
+
+def test_forbidding_a_function_the_harness_itself_uses_still_grades(tmp_path) -> None:
+    from grader.deck.loader import load_library
+    from grader.engine.service import Grader
+
+    (tmp_path / "seeds.yaml").write_text(
+        "exercises:\n  - id: gen\n    kind: code\n    title: t\n    prompt: p\n"
+        "    solution: |\n      def draw(n):\n          g = torch.Generator().manual_seed(n)\n          return torch.rand(3, generator=g)\n"
+        "    check: observe('x', draw(N))\n    params: {N: [1, 2, 3]}\n    forbid: [torch.manual_seed]\n")
+    with Grader(load_library([tmp_path]), "cpu") as g:
+        ok = "def draw(n):\n    return torch.rand(3, generator=torch.Generator().manual_seed(n))\n"
+        assert g.grade("seeds/gen", ok).status == "passed"
+        cheat = "def draw(n):\n    getattr(torch, 'manual_' + 'seed')(n)\n    return torch.rand(3)\n"
+        assert g.grade("seeds/gen", cheat).status == "forbidden"
 
 
 def test_card_is_not_graded(grader) -> None:

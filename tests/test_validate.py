@@ -84,3 +84,12 @@ def test_broken_decks_exit_1_with_one_located_line_each(tmp_path: Path, sample_q
 def test_validate_of_a_missing_path_exits_1_with_a_message(tmp_path: Path) -> None:
     result = subprocess.run([*TORCHDRILL, "validate", str(tmp_path / "nope")], capture_output=True, text=True)
     assert result.returncode == 1 and "no such file or directory" in result.stdout
+
+
+def test_integer_observations_that_vary_are_not_flagged(tmp_path: Path) -> None:
+    (tmp_path / "ints.yaml").write_text(code_exercise(
+        solution="|\n      def f(x):\n          return int(x.argmax())", check="|\n      observe('i', f(torch.randn(N)))",
+        params="{N: [5, 6, 7, 8]}", trials="4"))
+    library = load_library([tmp_path])
+    with Grader(library, "cpu") as grader:
+        assert check_entry(grader, library.get("ints/ex")) == []

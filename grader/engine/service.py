@@ -177,7 +177,8 @@ def _trial_status(message: dict[str, Any], index: int, expected: list[tuple[str,
             return "memory", "your code ran out of memory (it tried to allocate more than the sandbox allows)", stdout
         error = message.get("error")
         if error is not None:
-            return "error", format_error(error), stdout
+            status = "forbidden" if isinstance(error, dict) and error.get("type") == "ForbiddenError" else "error"
+            return status, format_error(error), stdout
         raw = message.get("observations")
         if not isinstance(raw, list):
             raise wire.WireError("observations missing")

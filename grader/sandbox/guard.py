@@ -15,6 +15,7 @@ import types
 from typing import Any
 
 TRUSTED_CODE: set[types.CodeType] = set()
+BOUNDARY: set[types.CodeType] = set()  # the harness frame that runs a trial: nothing below it is learner code
 
 
 class ForbiddenError(Exception):
@@ -33,7 +34,7 @@ def _library_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, paths["stdlib"], paths["purelib"], paths["platlib"],
              __file__.rsplit("/", 2)[0]}
-    return tuple(sorted(r.rstrip("/") + "/" for r in roots if r))
+    return (*sorted(r.rstrip("/") + "/" for r in roots if r), "<frozen ")
 
 
 LIBRARY = _library_roots()
@@ -43,7 +44,7 @@ def learner_is_calling() -> bool:
     frame = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
-        if code in TRUSTED_CODE:
+        if code in TRUSTED_CODE or code in BOUNDARY:
             return False
         if not code.co_filename.startswith(LIBRARY):
             return True
