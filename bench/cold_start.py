@@ -56,13 +56,19 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
-        subprocess.run([py, "-c", CHILD, str(opts.quizzes), str(db)], capture_output=True, check=True)  # warm caches
+        subprocess.run(
+            [py, "-c", CHILD, str(opts.quizzes), str(db)], capture_output=True, check=True
+        )  # warm caches
         rows = {
-            'python -c "import textual"': [time_to_exit([py, "-c", "import textual"]) for _ in range(opts.runs)],
-            "from textual.app import App": [time_to_exit([py, "-c", "from textual.app import App"])
-                                            for _ in range(opts.runs)],
-            "torchdrill to deck list": [time_to_print([py, "-c", CHILD, str(opts.quizzes), str(db)])
-                                        for _ in range(opts.runs)],
+            'python -c "import textual"': [
+                time_to_exit([py, "-c", "import textual"]) for _ in range(opts.runs)
+            ],
+            "from textual.app import App": [
+                time_to_exit([py, "-c", "from textual.app import App"]) for _ in range(opts.runs)
+            ],
+            "torchdrill to deck list": [
+                time_to_print([py, "-c", CHILD, str(opts.quizzes), str(db)]) for _ in range(opts.runs)
+            ],
         }
     base = statistics.median(rows['python -c "import textual"'])
     print(f"{'':32} {'median':>8} {'min':>8} {'ratio':>7}   ({opts.runs} runs, {opts.quizzes})")

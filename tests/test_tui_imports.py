@@ -33,7 +33,12 @@ asyncio.run(main())
 
 def test_driving_the_app_to_its_deck_list_never_imports_torch(tmp_path: Path) -> None:
     quizzes = copy_sample(tmp_path / "quizzes")
-    out = subprocess.run([sys.executable, "-c", DRIVE_TO_DECK_LIST, str(quizzes), str(tmp_path / "td.db")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", DRIVE_TO_DECK_LIST, str(quizzes), str(tmp_path / "td.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "LEAKED []" in out.stdout

@@ -112,8 +112,11 @@ async def test_every_kind_answered_wrong_then_right_is_recorded(tmp_path: Path) 
         await pilot.press("enter")
         await pilot.pause()
 
-        for kind, wrong, right in [("numeric", "3", "2.0"), ("predict", "(4, 3)", "(3, 4)"),
-                                   ("expr", "output[:, 0, :H]", "output[:, -1, :H]")]:
+        for kind, wrong, right in [
+            ("numeric", "3", "2.0"),
+            ("predict", "(4, 3)", "(3, 4)"),
+            ("expr", "output[:, 0, :H]", "output[:, -1, :H]"),
+        ]:
             assert review.kind == kind
             await _type(pilot, wrong)
             await pilot.press("enter")
@@ -244,9 +247,14 @@ async def test_a_grader_failure_shows_a_message_and_the_answer_can_be_retried(tm
         assert review.verdict.passed
 
 
-@pytest.mark.parametrize("query, expected", [("kind:code", ["sample/mse-by-hand"]),
-                                             ("einsum", ["sample/einsum-trace"]),
-                                             ("deck:sample tag:contract kind:card", ["sample/stack-card"])])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("kind:code", ["sample/mse-by-hand"]),
+        ("einsum", ["sample/einsum-trace"]),
+        ("deck:sample tag:contract kind:card", ["sample/stack-card"]),
+    ],
+)
 @sync
 async def test_browse_filters_and_practises_out_of_schedule(tmp_path: Path, query: str, expected) -> None:
     app = _app(tmp_path)
@@ -284,8 +292,10 @@ async def test_settings_are_validated_and_saved(tmp_path: Path) -> None:
 @sync
 async def test_edit_opens_the_editor_and_reloads_the_exercise(tmp_path: Path, monkeypatch) -> None:
     editor = tmp_path / "editor.py"
-    editor.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[-1])\n"
-                      "p.write_text(p.read_text().replace('cat vs stack', 'cat versus stack'))\n")
+    editor.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[-1])\n"
+        "p.write_text(p.read_text().replace('cat vs stack', 'cat versus stack'))\n"
+    )
     monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
     app = _app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

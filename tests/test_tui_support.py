@@ -66,22 +66,38 @@ class FakeGrader:
             raise self.fail_with
         if gid == "sample/mse-by-hand":
             ok = "**" in answer or "pow" in answer
-            feedback = "" if ok else ("trial 1 (N=2): observation 'loss' differs\n"
-                                     "  expected tensor(0.8123), got None\n  dtype: float32 vs NoneType")
-            return Verdict("passed" if ok else "failed", 1.0 if ok else 0.0, feedback,
-                           stdout="" if ok else "debug: a.shape = torch.Size([2])\n",
-                           duration_ms=42.0, trials=3, passed_trials=3 if ok else 0)
+            feedback = (
+                ""
+                if ok
+                else (
+                    "trial 1 (N=2): observation 'loss' differs\n"
+                    "  expected tensor(0.8123), got None\n  dtype: float32 vs NoneType"
+                )
+            )
+            return Verdict(
+                "passed" if ok else "failed",
+                1.0 if ok else 0.0,
+                feedback,
+                stdout="" if ok else "debug: a.shape = torch.Size([2])\n",
+                duration_ms=42.0,
+                trials=3,
+                passed_trials=3 if ok else 0,
+            )
         ok = answer == RIGHT.get(gid)
-        return Verdict("passed" if ok else "failed", float(ok), "" if ok else "not the expected value",
-                       duration_ms=3.0, trials=1, passed_trials=int(ok))
+        return Verdict(
+            "passed" if ok else "failed",
+            float(ok),
+            "" if ok else "not the expected value",
+            duration_ms=3.0,
+            trials=1,
+            passed_trials=int(ok),
+        )
 
     def reload(self) -> None:
         pass
 
     def close(self) -> None:
         self.state = "stopped"
-
-
 
 
 def sync(test: Any) -> Any:

@@ -41,8 +41,16 @@ class TorchDrillApp(App[None]):
         Binding("f1", "show_help", "Help"),
     ]
 
-    def __init__(self, quizzes: Path, db: Path, grader: Any = None, *, clock: Clock = utc_now,
-                 study: Any = None, start_grader: bool = True) -> None:
+    def __init__(
+        self,
+        quizzes: Path,
+        db: Path,
+        grader: Any = None,
+        *,
+        clock: Clock = utc_now,
+        study: Any = None,
+        start_grader: bool = True,
+    ) -> None:
         super().__init__()
         self.quizzes = quizzes
         self.db = db
@@ -100,7 +108,9 @@ class TorchDrillApp(App[None]):
 
     def _grader_state_from_thread(self, state: str) -> None:
         grader = self.grader
-        self.post_message(GraderStateChanged(state, getattr(grader, "device", None), getattr(grader, "error", None)))
+        self.post_message(
+            GraderStateChanged(state, getattr(grader, "device", None), getattr(grader, "error", None))
+        )
 
     def on_grader_state_changed(self, message: GraderStateChanged) -> None:
         if message.state == self.grader_state and message.device == self.grader_device:
@@ -110,8 +120,13 @@ class TorchDrillApp(App[None]):
         self.grader_error = message.error
         self._show_grader_state()
         if message.state == "failed":
-            self.notify(f"The grader did not start: {message.error}. Cards and reading still work; "
-                        "graded answers will retry it.", title="grader", severity="error", timeout=8)
+            self.notify(
+                f"The grader did not start: {message.error}. Cards and reading still work; "
+                "graded answers will retry it.",
+                title="grader",
+                severity="error",
+                timeout=8,
+            )
 
     def grader_label(self) -> str:
         if self.grader_state == "ready":
@@ -163,8 +178,9 @@ class TorchDrillApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Decks", "Go back to the deck list", self.action_decks)
         yield SystemCommand("Browse exercises", "Search by text, tag:, deck:, kind:", self.action_browse)
-        yield SystemCommand("Statistics", "Reviews per day, retention, forecast, weakest tags",
-                            self.action_stats)
+        yield SystemCommand(
+            "Statistics", "Reviews per day, retention, forecast, weakest tags", self.action_stats
+        )
         yield SystemCommand("Settings", "Desired retention, daily limits, theme", self.action_settings)
         yield SystemCommand("Study all decks", "Review every due card", self.action_study_all)
         yield SystemCommand("Reload decks", "Re-read the YAML files from disk", self.reload_decks)
@@ -208,8 +224,15 @@ class TorchDrillApp(App[None]):
                     pass
 
 
-def make_app(quizzes: Path, db: Path, grader: Any = None, *, clock: Clock = utc_now, study: Any = None,
-             start_grader: bool = True) -> TorchDrillApp:
+def make_app(
+    quizzes: Path,
+    db: Path,
+    grader: Any = None,
+    *,
+    clock: Clock = utc_now,
+    study: Any = None,
+    start_grader: bool = True,
+) -> TorchDrillApp:
     """The app over `quizzes` and `db`; tests inject a grader, a study and a fixed clock."""
     return TorchDrillApp(Path(quizzes), Path(db), grader, clock=clock, study=study, start_grader=start_grader)
 

@@ -49,8 +49,10 @@ class BrowseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search text; filters tag: deck: kind: state:(new learning review suspended)",
-                    id="search")
+        yield Input(
+            placeholder="search text; filters tag: deck: kind: state:(new learning review suspended)",
+            id="search",
+        )
         table: DataTable[Any] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()

@@ -66,8 +66,12 @@ class DecksScreen(Screen[None]):
             c = counts.get(deck.name)
             row = (c.new, c.learning, c.due) if c is not None else (0, 0, 0)
             totals = [t + n for t, n in zip(totals, row, strict=True)]
-            table.add_row(deck.name, deck.title or "", *(_count(n, style) for n, style in
-                          zip(row, ("new", "learning", "due"), strict=True)), key=deck.name)
+            table.add_row(
+                deck.name,
+                deck.title or "",
+                *(_count(n, style) for n, style in zip(row, ("new", "learning", "due"), strict=True)),
+                key=deck.name,
+            )
         if library.decks:
             table.move_cursor(row=min(cursor, len(library.decks) - 1))
         self._show_today(totals, len(library.decks))
@@ -75,9 +79,15 @@ class DecksScreen(Screen[None]):
 
     def _show_today(self, totals: list[int], decks: int) -> None:
         new, learning, due = totals
-        text = Text.assemble(("Today  ", "bold"), (f"{new} new", "bold"),
-                             "  ·  ", (f"{learning} learning", ""), "  ·  ", (f"{due} due", ""),
-                             f"   across {decks} deck{'s' * (decks != 1)}")
+        text = Text.assemble(
+            ("Today  ", "bold"),
+            (f"{new} new", "bold"),
+            "  ·  ",
+            (f"{learning} learning", ""),
+            "  ·  ",
+            (f"{due} due", ""),
+            f"   across {decks} deck{'s' * (decks != 1)}",
+        )
         if not decks:
             text = Text(f"No decks in {self.app.quizzes}. Add YAML files there, then press r.")
         self.query_one("#today", Static).update(text)

@@ -93,8 +93,9 @@ class ReviewScreen(Screen[None]):
             return
         ex = entry.exercise
         self.phase = "answer"
-        heading = Text.assemble((f" {ex.kind} ", "reverse bold"), "  ", (ex.title, "bold"), "   ",
-                                (entry.gid, "dim"))
+        heading = Text.assemble(
+            (f" {ex.kind} ", "reverse bold"), "  ", (ex.title, "bold"), "   ", (entry.gid, "dim")
+        )
         if self.practice:
             heading.append("   practice: not recorded", style="italic")
         self.query_one("#card-heading", Static).update(heading)
@@ -109,7 +110,8 @@ class ReviewScreen(Screen[None]):
         self.phase = "done"
         where = f"deck {self.deck}" if self.deck else "any deck"
         self.query_one("#card-heading", Static).update(
-            Text(f"Nothing more is due in {where} today. Press escape for the deck list.", style="bold"))
+            Text(f"Nothing more is due in {where} today. Press escape for the deck list.", style="bold")
+        )
         self.query_one("#prompt").display = False
         self.refresh_bindings()
 
@@ -177,8 +179,9 @@ class ReviewScreen(Screen[None]):
         try:
             if grader is not None and getattr(grader, "state", "ready") in ("failed", "stopped"):
                 grader.start()  # the service died or never came up: try it again for this answer
-            if grader is None or (getattr(grader, "state", "ready") != "ready"
-                                  and not grader.wait_ready(GRADER_WAIT)):
+            if grader is None or (
+                getattr(grader, "state", "ready") != "ready" and not grader.wait_ready(GRADER_WAIT)
+            ):
                 error = getattr(grader, "error", None) or "the grader service is not running"
                 self.post_message(Graded(gid, None, recorded=record, error=error))
                 return
@@ -194,7 +197,9 @@ class ReviewScreen(Screen[None]):
         view = self.query_one(VerdictView)
         if message.verdict is None:
             self.phase = "rate" if self.submits else "answer"
-            view.failure(f"The grader failed: {message.error}\nYour answer is kept; press ctrl+s to try again.")
+            view.failure(
+                f"The grader failed: {message.error}\nYour answer is kept; press ctrl+s to try again."
+            )
             self.notify(str(message.error), title="grader failed", severity="error")
             self.refresh_bindings()
             return
@@ -237,9 +242,15 @@ class ReviewScreen(Screen[None]):
     def attempt(self) -> Any:
         from grader.study import Attempt
 
-        return Attempt(verdict=self.verdict, submits=max(self.submits, 1), failed_submits=self.failed_submits,
-                       hints_used=self.hints_used, gave_up=self.gave_up,
-                       seconds=round(time.monotonic() - self.started, 1), answer=_answer_text(self.answer))
+        return Attempt(
+            verdict=self.verdict,
+            submits=max(self.submits, 1),
+            failed_submits=self.failed_submits,
+            hints_used=self.hints_used,
+            gave_up=self.gave_up,
+            seconds=round(time.monotonic() - self.started, 1),
+            answer=_answer_text(self.answer),
+        )
 
     def _offer_ratings(self) -> None:
         self.phase = "rate"
@@ -253,7 +264,9 @@ class ReviewScreen(Screen[None]):
     def action_number(self, n: int) -> None:
         """1-4 rate once rating is offered, unless the learner went back to fix the answer."""
         widget = self.answer_widget
-        fixing = widget is not None and self.focused is not None and widget in self.focused.ancestors_with_self
+        fixing = (
+            widget is not None and self.focused is not None and widget in self.focused.ancestors_with_self
+        )
         if self.phase == "rate" and not fixing and n <= len(RATINGS):
             self.rate(RATINGS[n - 1])
         elif self.phase in ("answer", "rate") and widget is not None:

@@ -49,11 +49,14 @@ class SettingsScreen(Screen[None]):
             with Horizontal(classes="setting"):
                 yield Label("Theme", classes="setting-label")
                 themes = sorted(self.app.available_themes)
-                yield Select([(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="set-theme")
+                yield Select(
+                    [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="set-theme"
+                )
             with Horizontal(classes="setting"):
                 yield Label("Grading device", classes="setting-label")
-                yield Static(self.app.grader_label() + "  (set with --device / TORCHDRILL_DEVICE)",
-                             classes="muted")
+                yield Static(
+                    self.app.grader_label() + "  (set with --device / TORCHDRILL_DEVICE)", classes="muted"
+                )
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
 

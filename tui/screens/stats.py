@@ -37,10 +37,18 @@ class StatsScreen(Screen[None]):
         tags = [(t.tag, t.failure_rate, f"{t.fails}/{t.reviews} failed") for t in stats.weakest_tags]
         return [
             Horizontal(*self._tiles(stats), id="stat-tiles"),
-            ColumnChart("Reviews per day, last 30 days", [d[5:] for d in days],
-                        [n for _, n in stats.reviews_per_day], classes="chart reviews"),
-            ColumnChart("Due in the next 30 days", [d[5:] for d in ahead], [n for _, n in stats.forecast],
-                        classes="chart forecast"),
+            ColumnChart(
+                "Reviews per day, last 30 days",
+                [d[5:] for d in days],
+                [n for _, n in stats.reviews_per_day],
+                classes="chart reviews",
+            ),
+            ColumnChart(
+                "Due in the next 30 days",
+                [d[5:] for d in ahead],
+                [n for _, n in stats.forecast],
+                classes="chart forecast",
+            ),
             Static(Text("Weakest tags", style="bold"), classes="section-title"),
             HorizontalBars(tags, classes="chart tags"),
         ]
@@ -50,4 +58,7 @@ class StatsScreen(Screen[None]):
         cards = stats.cards
         tiles = [("reviews", str(stats.total_reviews)), ("retention", retention)]
         tiles += [(name, str(cards.get(name, 0))) for name in ("new", "learning", "review", "suspended")]
-        return [Static(Text.assemble((value, "bold"), "\n", (name, "dim")), classes="tile") for name, value in tiles]
+        return [
+            Static(Text.assemble((value, "bold"), "\n", (name, "dim")), classes="tile")
+            for name, value in tiles
+        ]

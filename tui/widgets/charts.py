@@ -25,8 +25,9 @@ def column_chart(values: Sequence[int], height: int = 6, width_each: int = 2) ->
 class ColumnChart(Static):
     """A column per value, the largest value on the y axis, first and last label underneath."""
 
-    def __init__(self, title: str, labels: Sequence[str], values: Sequence[int], *, height: int = 6,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, title: str, labels: Sequence[str], values: Sequence[int], *, height: int = 6, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.title = title
         self.labels = list(labels)
@@ -47,8 +48,9 @@ class ColumnChart(Static):
         span = 3 * len(self.values)
         if self.labels:
             first, last = self.labels[0], self.labels[-1]
-            text.append(" " * (axis + 2) + first + " " * max(1, span - len(first) - len(last)) + last,
-                        style="dim")
+            text.append(
+                " " * (axis + 2) + first + " " * max(1, span - len(first) - len(last)) + last, style="dim"
+            )
         return text
 
 

@@ -9,12 +9,23 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown, Static
 
-ICONS = {"passed": "✔", "failed": "✘", "error": "✘", "invalid": "?", "forbidden": "⊘", "timeout": "⏱",
-         "memory": "⚠"}
+ICONS = {
+    "passed": "✔",
+    "failed": "✘",
+    "error": "✘",
+    "invalid": "?",
+    "forbidden": "⊘",
+    "timeout": "⏱",
+    "memory": "⚠",
+}
 SAYS = {
-    "passed": "Correct", "failed": "Not quite", "error": "Your code raised an error",
-    "invalid": "That answer could not be read", "forbidden": "That answer uses something forbidden",
-    "timeout": "Too slow: the time limit ran out", "memory": "Over the memory limit",
+    "passed": "Correct",
+    "failed": "Not quite",
+    "error": "Your code raised an error",
+    "invalid": "That answer could not be read",
+    "forbidden": "That answer uses something forbidden",
+    "timeout": "Too slow: the time limit ran out",
+    "memory": "Over the memory limit",
 }
 
 
@@ -55,8 +66,9 @@ class VerdictView(Vertical):
     def show_verdict(self, verdict: Any, *, trial: bool) -> None:
         self.clear()
         self.set_classes(f"status-{verdict.status}")
-        line = Text.assemble((f" {ICONS.get(verdict.status, '•')} {SAYS.get(verdict.status, verdict.status)} ",
-                              "bold"))
+        line = Text.assemble(
+            (f" {ICONS.get(verdict.status, '•')} {SAYS.get(verdict.status, verdict.status)} ", "bold")
+        )
         if verdict.trials:
             line.append(f"  {verdict.passed_trials}/{verdict.trials} trials")
         line.append(f"  ·  {verdict.duration_ms:.0f} ms")

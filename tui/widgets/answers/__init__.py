@@ -14,8 +14,13 @@ from tui.widgets.answers.line import LineAnswer
 __all__ = ["AnswerWidget", "answer_widget_for"]
 
 _BY_KIND: dict[str, type[AnswerWidget]] = {
-    "card": CardAnswer, "choice": ChoiceAnswer, "numeric": LineAnswer, "predict": LineAnswer,
-    "expr": LineAnswer, "fill": FillAnswer, "code": CodeAnswer,
+    "card": CardAnswer,
+    "choice": ChoiceAnswer,
+    "numeric": LineAnswer,
+    "predict": LineAnswer,
+    "expr": LineAnswer,
+    "fill": FillAnswer,
+    "code": CodeAnswer,
 }
 
 

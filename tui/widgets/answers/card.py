@@ -10,8 +10,11 @@ from tui.widgets.answers.base import AnswerWidget
 
 class CardAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
-        yield Static("Recall the answer, then press [b]space[/] to turn the card over.", classes="muted",
-                     id="card-hint")
+        yield Static(
+            "Recall the answer, then press [b]space[/] to turn the card over.",
+            classes="muted",
+            id="card-hint",
+        )
         back = Markdown(self.exercise.back, id="card-back")
         back.display = False
         yield back

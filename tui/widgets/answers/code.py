@@ -19,8 +19,13 @@ def _language() -> str | None:
 
 class CodeAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
-        yield TextArea.code_editor(self.exercise.starter, language=_language(), id="code-editor",
-                                   tab_behavior="indent", soft_wrap=False)
+        yield TextArea.code_editor(
+            self.exercise.starter,
+            language=_language(),
+            id="code-editor",
+            tab_behavior="indent",
+            soft_wrap=False,
+        )
 
     def value(self) -> str:
         return self.query_one("#code-editor", TextArea).text

@@ -23,8 +23,11 @@ class FillAnswer(AnswerWidget):
                         yield Static(piece, markup=False, classes="fill-text")
                     if i < len(pieces) - 1:
                         number += 1
-                        yield Input(placeholder=f"blank {number}", classes="fill-blank code-input",
-                                    id=f"blank-{number}")
+                        yield Input(
+                            placeholder=f"blank {number}",
+                            classes="fill-blank code-input",
+                            id=f"blank-{number}",
+                        )
                 if not line:
                     yield Static(" ", classes="fill-text")
 

@@ -17,8 +17,11 @@ PLACEHOLDERS = {
 
 class LineAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=PLACEHOLDERS[self.exercise.kind], id="line-input",
-                    classes=f"code-input {self.exercise.kind}")
+        yield Input(
+            placeholder=PLACEHOLDERS[self.exercise.kind],
+            id="line-input",
+            classes=f"code-input {self.exercise.kind}",
+        )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
