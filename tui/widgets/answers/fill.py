@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from tui.widgets.answers.base import AnswerWidget
+from tui.widgets.python_highlighter import PythonHighlighter
 
 BLANK = "___"  # grader.deck.model.BLANK; repeated so this widget loads without pydantic
 
@@ -20,7 +22,7 @@ class FillAnswer(AnswerWidget):
                 pieces = line.split(BLANK)
                 for i, piece in enumerate(pieces):
                     if piece:
-                        yield Static(piece, markup=False, classes="fill-text")
+                        yield Static(_python(piece), classes="fill-text")
                     if i < len(pieces) - 1:
                         number += 1
                         yield Input(
@@ -48,3 +50,9 @@ class FillAnswer(AnswerWidget):
 
     def value(self) -> list[str]:
         return [blank.value for blank in self.blanks]
+
+
+def _python(code: str) -> Text:
+    text = Text(code)
+    PythonHighlighter().highlight(text)
+    return text

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input
 
 from tui.widgets.answers.base import AnswerWidget
+from tui.widgets.python_highlighter import PythonHighlighter
 
 PLACEHOLDERS = {
     "numeric": "a number, e.g. 0.25",
@@ -17,8 +18,10 @@ PLACEHOLDERS = {
 
 class LineAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
+        python = self.exercise.kind in ("expr", "predict")
         yield Input(
             placeholder=PLACEHOLDERS[self.exercise.kind],
+            highlighter=PythonHighlighter() if python else None,
             id="line-input",
             classes=f"code-input {self.exercise.kind}",
         )
