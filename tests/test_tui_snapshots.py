@@ -24,9 +24,11 @@ def _app(tmp_path: Path):
     return make_app(quizzes, tmp_path / "td.db", FakeGrader(), clock=clock)
 
 
-def test_deck_list(snap_compare, tmp_path: Path) -> None:
+def test_deck_list(snap_compare, tmp_path: Path, monkeypatch) -> None:
     (copy_sample(tmp_path / "quizzes") / "broken.yaml").write_text("deck: broken\nexercises: [1]\n")
-    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=_grader_ready)
+    monkeypatch.chdir(tmp_path)  # problems are named as the learner named the directory: quizzes/...
+    app = make_app(Path("quizzes"), Path("td.db"), FakeGrader(), clock=clock)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_grader_ready)
 
 
 def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None:

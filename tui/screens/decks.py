@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from tui.messages import DecksChanged
 
@@ -38,6 +37,11 @@ class DecksScreen(Screen[None]):
             table: DataTable[Any] = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static(id="today")
+            with Horizontal(id="deck-actions"):
+                yield Button("Study deck  ⏎", id="study-deck", variant="primary")
+                yield Button("Study all  a", id="study-all")
+                yield Button("Browse  b", id="browse")
+                yield Button("Stats  s", id="stats")
             yield Static(id="problems")
         yield Footer()
 
@@ -96,9 +100,9 @@ class DecksScreen(Screen[None]):
         widget = self.query_one("#problems", Static)
         widget.display = bool(problems)
         if problems:
-            lines = Text("Decks that failed to load (fix them, then press r):\n", style="bold")
+            lines = Text("Decks that failed to load (fix them, then press r):", style="bold")
             for problem in problems:
-                lines.append(f"  {_relative(problem, self.app.quizzes)}\n")
+                lines.append(f"\n  {problem}", style="")
             widget.update(lines)
 
     def _selected_deck(self) -> str | None:
@@ -118,6 +122,16 @@ class DecksScreen(Screen[None]):
         if deck is not None:
             self.app.push_screen(ReviewScreen(deck=deck))
 
+    @on(Button.Pressed, "#deck-actions Button")
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {
+            "study-deck": self.action_study,
+            "study-all": self.action_study_all,
+            "browse": self.app.action_browse,
+            "stats": self.app.action_stats,
+        }
+        actions[str(event.button.id)]()
+
     def action_study_all(self) -> None:
         self.app.action_study_all()
 
@@ -135,13 +149,3 @@ class DecksScreen(Screen[None]):
 def _count(n: int, kind: str) -> Text:
     styles = {"new": "bold blue", "learning": "bold red", "due": "bold green"}
     return Text(str(n), style=styles[kind] if n else "dim", justify="right")
-
-
-def _relative(problem: Any, quizzes: Path) -> str:
-    """`file:line:col: message`, the file named as the learner named the decks directory."""
-    try:
-        inside = Path(problem.path).resolve().relative_to(quizzes.resolve())
-    except ValueError:
-        return str(problem)
-    shown = inside if quizzes.is_absolute() else quizzes / inside
-    return str(replace(problem, path=str(shown)))
