@@ -305,3 +305,20 @@ async def test_edit_opens_the_editor_and_reloads_the_exercise(tmp_path: Path, mo
         await pilot.pause()
         assert review.entry.exercise.title == "cat versus stack"
         assert "cat versus stack" in str(review.query_one("#card-heading").render())
+
+
+@sync
+async def test_saving_a_deck_reloads_it_and_shows_its_errors(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    deck = tmp_path / "quizzes" / "sample.yaml"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        extra = "\n  - {id: added, kind: card, title: Added, prompt: p, back: b}\n"
+        deck.write_text(deck.read_text().rstrip("\n") + extra)
+        await pilot.pause(1.5)
+        assert app.library.get("sample/added") is not None
+        assert [str(c) for c in app.screen.query_one("#decks", DataTable).get_row_at(0)[2:]] == ["8", "0", "0"]
+        deck.write_text(deck.read_text() + "  - {id: bad, kind: essay}\n")
+        await pilot.pause(1.5)
+        assert "sample.yaml:" in str(app.screen.query_one("#problems").render())
+        assert "essay" in str(app.screen.query_one("#problems").render())

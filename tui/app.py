@@ -24,6 +24,7 @@ from tui.messages import DecksChanged, GraderStateChanged
 
 Clock = Callable[[], datetime]
 GRADER_WARM_TIMEOUT = 180.0
+DECK_POLL_SECONDS = 1.0
 
 
 def utc_now() -> datetime:
@@ -74,9 +75,25 @@ class TorchDrillApp(App[None]):
             self.study = Study(self.library, self.db)
         self._show_grader_state()
         self.push_screen(DecksScreen())
+        self._deck_signature = self._signature()
+        # Hot reload: an author saving a deck sees it (or its errors) without restarting.
+        self.set_interval(DECK_POLL_SECONDS, self._reload_if_decks_changed)
         if self._start_grader:
             # After the first frame: the service's torch import should not compete with it for a core.
             self.call_after_refresh(self._warm_grader)
+
+    def _signature(self) -> Any:
+        from grader.deck.loader import deck_signature
+
+        return deck_signature([self.quizzes])
+
+    def _reload_if_decks_changed(self) -> None:
+        signature = self._signature()
+        if signature != self._deck_signature:
+            self.reload_decks()
+            problems = len(self.library.problems)
+            note = f" ({problems} with problems: see the deck list)" if problems else ""
+            self.notify(f"decks reloaded{note}", severity="warning" if problems else "information", timeout=4)
 
     def _load_library(self) -> Any:
         from grader.deck.loader import load_library
@@ -145,6 +162,7 @@ class TorchDrillApp(App[None]):
     def reload_decks(self) -> None:
         """Re-read the decks from disk (after an edit) and tell the grader service."""
         self.library = self._load_library()
+        self._deck_signature = self._signature()
         # Study syncs new and changed exercises into the store when it opens: reopen it.
         self.study.close()
         self.study = type(self.study)(self.library, self.db)

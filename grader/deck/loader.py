@@ -94,6 +94,18 @@ def deck_files(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
+def deck_signature(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What changes when a deck file is saved, added or removed: cheap enough to poll."""
+    signature = []
+    for path in deck_files(p for p in paths if p.exists()):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        signature.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(signature)
+
+
 def load_library(paths: Sequence[Path]) -> Library:
     """Load every deck under `paths`. Missing paths are problems too, never exceptions."""
     decks: list[LoadedDeck] = []
