@@ -89,6 +89,12 @@ class Study:
         found = queue.counts(self.store, now, self._settings)
         return {d.name: DeckCounts(*found.get(d.name, (0, 0, 0))) for d in self.library.decks}
 
+    def today(self, now: datetime) -> DeckCounts:
+        """What is left to study today across decks: the daily new and review limits applied."""
+        states = [item.state for item in self.queue(now)]
+        return DeckCounts(states.count("new"), states.count("learning") + states.count("relearning"),
+                          states.count("review"))
+
     def queue(self, now: datetime, deck: str | None = None) -> list[DueItem]:
         items = []
         for d in queue.due_now(self.store, now, self._settings, deck):

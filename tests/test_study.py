@@ -100,3 +100,16 @@ def test_study_imports_no_torch() -> None:
 
     code = "import sys, grader.study; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_today_applies_the_daily_new_limit(quizzes: Path, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from grader.deck.loader import load_library
+    from grader.study import Study
+
+    now = datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+    with Study(load_library([quizzes]), tmp_path / "today.db") as s:
+        assert s.today(now).new == 7 and s.counts(now)["sample"].new == 7
+        s.update_settings(new_per_day=3)
+        assert s.today(now).new == 3 and s.counts(now)["sample"].new == 7

@@ -65,11 +65,9 @@ class DecksScreen(Screen[None]):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
-        totals = [0, 0, 0]
         for deck in library.decks:
             c = counts.get(deck.name)
             row = (c.new, c.learning, c.due) if c is not None else (0, 0, 0)
-            totals = [t + n for t, n in zip(totals, row, strict=True)]
             table.add_row(
                 deck.name,
                 deck.title or "",
@@ -78,7 +76,8 @@ class DecksScreen(Screen[None]):
             )
         if library.decks:
             table.move_cursor(row=min(cursor, len(library.decks) - 1))
-        self._show_today(totals, len(library.decks))
+        today = study.today(self.app.now())  # the daily limits applied, unlike the per-deck counts
+        self._show_today([today.new, today.learning, today.due], len(library.decks))
         self._show_problems(library.problems)
 
     def _show_today(self, totals: list[int], decks: int) -> None:
