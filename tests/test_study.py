@@ -112,4 +112,4 @@ def test_today_applies_the_daily_new_limit(quizzes: Path, tmp_path: Path) -> Non
     with Study(load_library([quizzes]), tmp_path / "today.db") as s:
         assert s.today(now).new == 7 and s.counts(now)["sample"].new == 7
         s.update_settings(new_per_day=3)
-        assert s.today(now).new == 3 and s.counts(now)["sample"].new == 7
+        assert s.today(now).new == 3 and s.counts(now)["sample"].new == 3
