@@ -11,7 +11,7 @@ from tui.widgets.python_highlighter import PythonHighlighter
 
 PLACEHOLDERS = {
     "numeric": "a number, e.g. 0.25",
-    "predict": "a Python literal, e.g. torch.Size([3, 4]) or (3, 4)",
+    "predict": "a Python literal, e.g. (3, 4), [[1.0, 2.0]], True or 'cpu'",
     "expr": "a Python expression over the names in the prompt",
 }
 
