@@ -26,7 +26,7 @@ def reference_runs(gid: str, ex: Expr | Fill | Code, device: str) -> list[tuple[
     from grader.engine.program import plan
 
     answer = ex.solution
-    p = plan(gid, ex, answer, device)
+    p = plan(gid, ex, answer, device, hidden=False)
     out = []
     for trial in trials_of(gid, ex):
         runs = []

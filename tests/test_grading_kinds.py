@@ -57,7 +57,25 @@ def test_score_is_the_fraction_of_trials_passed(grader) -> None:
     # right only when N == 5: one trial of three
     answer = "def mse(a, b):\n    if a.numel() == 5:\n        return ((a - b) ** 2).mean()\n    return a.sum()\n"
     verdict = grader.grade("sample/mse-by-hand", answer)
-    assert verdict.status == "failed" and verdict.score == pytest.approx(1 / 3, abs=1e-3)
+    # three seeded trials (N = 2, 5, 9) and a hidden one whose N is drawn afresh
+    assert verdict.status == "failed" and verdict.trials == 4 and verdict.passed_trials in (1, 2)
+    assert verdict.score == pytest.approx(verdict.passed_trials / 4, abs=1e-3)
+
+
+def test_a_lookup_table_of_the_visible_trials_fails_the_hidden_trial(grader) -> None:
+    """Failing feedback shows expected values, so the seeded trials can be learned; the hidden one cannot."""
+    import re
+
+    table: dict[int, float] = {}
+    for _ in range(4):
+        answer = (f"def mse(a, b):\n    t = {table!r}\n    n = a.shape[0]\n"
+                  "    return torch.tensor(t[n]) if n in t else torch.tensor(1000.0 * n)\n")
+        verdict = grader.grade("sample/mse-by-hand", answer)
+        found = re.search(r"expected ([-\d.e]+), got ([-\d.e]+)", verdict.feedback)
+        if found is None:
+            break
+        table[round(float(found.group(2)) / 1000)] = float(found.group(1))
+    assert len(table) == 3 and verdict.status == "failed" and "hidden trial" in verdict.feedback
 
 
 def test_failed_tensor_feedback_names_the_observation_and_the_largest_difference(grader) -> None:

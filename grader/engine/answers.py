@@ -10,6 +10,7 @@ from typing import Any
 from grader.deck.model import blank_count
 
 MAX_ANSWER_CHARS = 64_000
+MAX_NUMBER_CHARS = 200
 
 
 class AnswerError(ValueError):
@@ -29,6 +30,8 @@ def parse_number(text: str) -> float:
     cleaned = text.strip().replace("−", "-").replace("^", "**")
     if not cleaned:
         raise AnswerError("the answer is empty: type a number such as 0.25 or 1e-3")
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise AnswerError(f"a number is at most {MAX_NUMBER_CHARS} characters long")
     try:
         return float(cleaned)
     except ValueError:
@@ -36,20 +39,23 @@ def parse_number(text: str) -> float:
     try:
         tree = ast.parse(cleaned, mode="eval")
         value = _arith(tree.body)
-    except (SyntaxError, AnswerError, ArithmeticError, ValueError, TypeError):
+    except (SyntaxError, AnswerError, ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
         raise AnswerError(f"could not read {text.strip()[:40]!r} as a number: type a decimal such as "
                           "0.25, scientific notation such as 1e-3, or arithmetic such as 3/4 or -ln(0.9)") from None
-    return float(value)
+    if not isinstance(value, float):
+        raise AnswerError(f"{text.strip()[:40]!r} is not a real number")
+    return value
 
 
 def _arith(node: ast.AST) -> float:
+    """Floats only: every step overflows (an error) instead of growing a huge integer."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
+        return float(node.value)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left, right = _arith(node.left), _arith(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > 1000:
-            raise AnswerError("exponent too large")
-        return _BINARY[type(node.op)](left, right)
+        value = _BINARY[type(node.op)](_arith(node.left), _arith(node.right))
+        if not isinstance(value, float):
+            raise AnswerError("not a real number")
+        return value
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_arith(node.operand))
     if isinstance(node, ast.Name) and node.id in _CONSTS:
@@ -65,10 +71,14 @@ def parse_literal(text: str) -> Any:
     source = text.strip()
     if not source:
         raise AnswerError("the answer is empty: type a Python literal such as (2, 3), [1.0, 2.0], True or 'cpu'")
+    if len(source) > MAX_ANSWER_CHARS:
+        raise AnswerError(f"the answer is {len(source)} characters long; the limit is {MAX_ANSWER_CHARS}")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         raise AnswerError(f"the answer does not parse: {e.msg} at column {e.offset}") from None
+    except (MemoryError, RecursionError, ValueError):
+        raise AnswerError("the answer is too deeply nested to read") from None
     try:
         return ast.literal_eval(tree)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -82,7 +92,7 @@ def parse_choice(value: Any, n_options: int) -> frozenset[int]:
         text = value.strip()
         try:
             value = ast.literal_eval(text) if text.startswith(("[", "(")) else [int(t) for t in text.replace(",", " ").split()]
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             raise AnswerError("a choice answer is a list of option numbers, such as [1] or [0, 2]") from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
@@ -103,7 +113,7 @@ def parse_blanks(value: Any, template: str) -> list[str]:
         if text.startswith("["):
             try:
                 value = json.loads(text)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise AnswerError("the blanks look like a JSON list but do not parse; write them as "
                                   '["first", "second"]') from None
         else:

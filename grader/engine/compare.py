@@ -76,7 +76,7 @@ def describe(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
     if isinstance(value, torch.Size):
-        return f"torch.Size({list(value)})"
+        return f"torch.Size({list(value)})"[:120]
     return f"{type(value).__name__} {value!r}"[:120]
 
 
@@ -130,9 +130,9 @@ class _printoptions:
 def values_equal(truth: Any, literal: Any, tol: float, rtol: float) -> str | None:
     """For `predict`: the learner's literal against the evaluated truth; None when equal."""
     if isinstance(truth, torch.Size):
-        truth = tuple(truth)
-        if isinstance(literal, list):
-            literal = tuple(literal)
+        if not (isinstance(literal, list | tuple) and all(type(d) is int for d in literal)):
+            return f"a shape is a tuple of whole numbers, such as {tuple(truth)}"
+        return None if tuple(literal) == tuple(truth) else "not the shape"
     if isinstance(truth, torch.Tensor):
         try:
             as_tensor = torch.tensor(literal, dtype=torch.complex128 if truth.is_complex() else torch.float64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -17,7 +18,10 @@ from functools import lru_cache
 from typing import Any
 
 PREDEFINED = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "math": "math"}
-ESCAPES = {"eval", "exec", "compile", "globals", "locals", "vars", "__import__"}
+# With a plain name forbidden (`h_n`), these would reach it without writing it.
+ESCAPES = {"eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "__builtins__"}
+ESCAPE_ATTRIBUTES = {"__globals__", "f_globals", "f_locals", "_getframe", "__dict__", "f_back", "__builtins__"}
+MAX_CHAIN = 12
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,11 @@ def resolve(dotted: str, *, may_import: bool = True) -> Any:
             obj: Any = importlib.import_module(module)
         except (ImportError, ValueError):
             continue
+        # A learner's chain must not trigger a module's lazy __getattr__ (torch._dynamo and friends).
+        get = getattr if may_import else inspect.getattr_static
         try:
             for part in parts[cut:]:
-                obj = getattr(obj, part)
+                obj = get(obj, part)
         except AttributeError:
             return None
         return obj
@@ -75,7 +81,10 @@ class _Finder:
         self.uses: list[Use] = []
 
     def visit_all(self, tree: ast.AST) -> list[Use]:
-        nodes = sorted((n for n in ast.walk(tree) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset))
+        inner = {id(child) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                 for child in [node.value] if isinstance(child, ast.Attribute | ast.Name)}
+        nodes = sorted((n for n in ast.walk(tree) if hasattr(n, "lineno") and id(n) not in inner),
+                       key=lambda n: (n.lineno, n.col_offset))
         for node in nodes:
             self._visit(node)
         return self.uses
@@ -94,7 +103,9 @@ class _Finder:
             target = self._dotted(node.value)
             if target:
                 self.aliases[node.targets[0].id] = target
-        elif isinstance(node, ast.Attribute) and not isinstance(getattr(node, "parent", None), ast.Attribute):
+        elif isinstance(node, ast.Attribute):
+            if self.plain and node.attr in ESCAPE_ATTRIBUTES:
+                self.uses.append(Use(f".{node.attr}", node.attr, node.lineno, node.col_offset + 1))
             self._check_chain(node)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in self.plain:
@@ -107,13 +118,15 @@ class _Finder:
     def _check_chain(self, node: ast.AST) -> None:
         full = self._dotted(node)
         if full:
-            self._check(full, ast.unparse(node), node)
+            self._check(full, full, node)
 
     def _dotted(self, node: ast.AST) -> str | None:
         parts = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
+            if len(parts) > MAX_CHAIN:
+                return None  # no API name is this long: nothing to forbid, and no quadratic work
         if not isinstance(node, ast.Name) or node.id not in self.aliases:
             return None
         return ".".join([self.aliases[node.id], *reversed(parts)])

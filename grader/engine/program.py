@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import secrets
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,7 @@ class Trial:
     index: int
     seed: int
     params: dict[str, Any]
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,11 @@ class Plan:
 
     learner: Program
     reference: Program
-    trials: tuple[Trial, ...]
+    trials: tuple[Trial, ...]  # the exercise's seeded trials, then one hidden trial
+
+    @property
+    def visible(self) -> int:
+        return sum(not t.hidden for t in self.trials)
 
 
 class Forbidden(Exception):
@@ -39,12 +46,25 @@ def trials_of(gid: str, exercise: Expr | Fill | Code) -> tuple[Trial, ...]:
     return tuple(Trial(i, trial_seed(base, i), draw_params(exercise.params, base, i)) for i in range(exercise.trials))
 
 
-def plan(gid: str, exercise: Expr | Fill | Code, answer: Any, device: str) -> Plan:
+def hidden_trial(exercise: Expr | Fill | Code) -> Trial:
+    """A trial with a seed nobody has seen, drawn per submission.
+
+    The seeded trials are the same every time, and failing feedback shows expected values, so
+    without this an answer could be a lookup table of those values. Its reference is never cached.
+    """
+    seed = secrets.randbelow(2**31 - 1)
+    rng = random.Random(seed)
+    params = {name: values[rng.randrange(len(values))] for name, values in sorted(exercise.params.items())}
+    return Trial(exercise.trials, seed, params, hidden=True)
+
+
+def plan(gid: str, exercise: Expr | Fill | Code, answer: Any, device: str, *, hidden: bool = True) -> Plan:
     """Parse the answer and build both programs. Raises AnswerError (invalid) or Forbidden."""
     mode, learner_src, reference_src = _sources(exercise, answer)
     learner = Program(exercise.setup, learner_src, exercise.check_code, mode, device, tuple(exercise.forbid))
     reference = Program(exercise.setup, reference_src, exercise.check_code, mode, device)
-    return Plan(learner, reference, trials_of(gid, exercise))
+    trials = trials_of(gid, exercise) + ((hidden_trial(exercise),) if hidden else ())
+    return Plan(learner, reference, trials)
 
 
 def _sources(exercise: Expr | Fill | Code, answer: Any) -> tuple[str, str, str]:
@@ -77,7 +97,10 @@ def _require_parse(source: str, mode: str) -> None:
 
 
 def _require_allowed(source: str, mode: str, names: list[str]) -> None:
-    uses = forbid.find_uses(source, mode, names)
+    try:
+        uses = forbid.find_uses(source, mode, names)
+    except (RecursionError, MemoryError):
+        raise AnswerError("the answer is too deeply nested to check") from None
     if uses:
         raise Forbidden(uses)
 

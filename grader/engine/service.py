@@ -95,6 +95,11 @@ class Grader:
             return self._grade_executable(entry, answer)
         except simple.ReferenceError_ as e:
             return Verdict("error", 0.0, f"{e} (this is a bug in the exercise, not in your answer: tell its author)")
+        except (RecursionError, MemoryError):
+            return invalid("the answer is too deeply nested or too large to read")
+        except Exception as e:  # noqa: BLE001 - one answer must never take the grader down
+            return Verdict("error", 0.0, f"the grader could not grade this answer ({type(e).__name__}: {e}); "
+                                         "please report it")
 
     def truth(self, entry: Entry) -> Any:
         key = (entry.gid, fingerprint(entry.exercise))
@@ -113,18 +118,21 @@ class Grader:
             return Verdict("forbidden", 0.0, "\n".join(u.message() for u in e.uses))
         expected = [self.reference(entry, p, i) for i in range(len(p.trials))]
         outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout)
-        return judge(expected, outcome, ex.tolerance, ex.rtol, ex.timeout)
+        return judge(expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible)
 
     def reference(self, entry: Entry, p: Plan, index: int) -> list[tuple[str, Any]]:
+        trial = p.trials[index]
         key = (fingerprint(entry.exercise), index, self.device)
-        if key not in self._references:
-            trial = p.trials[index]
+        if trial.hidden or key not in self._references:
             result = run_trial(p.reference, trial.params, trial.seed)
             _restore_globals()
             if result.error or result.memory:
                 detail = result.error["message"] if result.error else "it ran out of memory"
                 raise simple.ReferenceError_(f"the exercise's reference failed in trial {index + 1}: {detail}")
-            self._references[key] = [(n, wire.decode(v)) for n, v in result.observations]
+            observations = [(n, wire.decode(v)) for n, v in result.observations]
+            if trial.hidden:
+                return observations
+            self._references[key] = observations
             _trim(self._references)
         return self._references[key]
 
@@ -147,9 +155,13 @@ def _trim(cache: OrderedDict, size: int = 4096) -> None:
 
 
 def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float, rtol: float,
-          timeout: float) -> Verdict:
-    """The verdict from what the child reported: the first trial that did not pass decides the status."""
+          timeout: float, visible: int | None = None) -> Verdict:
+    """The verdict from what the child reported: the first trial that did not pass decides the status.
+
+    Trials past `visible` are hidden (fresh random inputs): their failures say so, without values.
+    """
     n = len(expected)
+    visible = n if visible is None else visible
     passed = 0
     first: tuple[str, str] | None = None
     stdout = ""
@@ -158,8 +170,12 @@ def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float
         stdout = stdout or out
         if status == "passed":
             passed += 1
+        elif first is None and index >= visible and status == "failed":
+            first = (status, f"the visible trials passed, but a hidden trial with fresh random inputs did not: "
+                             f"{feedback.split(':')[0]} differs. Does your answer depend on the particular inputs?")
         elif first is None:
-            first = (status, f"trial {index + 1} of {n}: {feedback}")
+            label = f"trial {index + 1} of {n}" if index < visible else "the hidden trial (fresh random inputs)"
+            first = (status, f"{label}: {feedback}")
     if first is None and len(outcome.messages) < n:
         first = _ended_early(outcome, len(outcome.messages), n, timeout)
     status, feedback = first or ("passed", f"all {n} trials passed")
@@ -168,6 +184,14 @@ def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float
 
 def _trial_status(message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float,
                   rtol: float) -> tuple[str, str, str]:
+    try:
+        return _decoded_trial_status(message, index, expected, tol, rtol)
+    except (wire.WireError, TypeError, ValueError, KeyError, AttributeError, RuntimeError, RecursionError) as e:
+        return "error", f"the sandbox returned unreadable results ({type(e).__name__}: {e})"[:300], ""
+
+
+def _decoded_trial_status(message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float,
+                          rtol: float) -> tuple[str, str, str]:
     try:
         if message.get("trial") != index:
             raise wire.WireError("results arrived out of order")
@@ -198,7 +222,8 @@ def format_error(error: Any) -> str:
         return "your code raised an error"
     message = str(error.get("message", "an error"))[:2000]
     lines = []
-    for fr in error.get("frames") or []:
+    frames = error.get("frames")
+    for fr in frames if isinstance(frames, list) else []:
         if isinstance(fr, dict):
             lines.append(f"  line {fr.get('line')}, in {fr.get('function')}: {str(fr.get('text', ''))[:200]}")
     where = str(error.get("where", ""))
@@ -239,6 +264,7 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
     say({"ready": {"device": grader.device, "protections": grader.sandbox.protections}})
     with grader:
         for line in stdin:
+            request: Any = None
             try:
                 request = json.loads(line)
                 op = request.get("op")

@@ -8,6 +8,7 @@ is not a known shape of data is an error, and every size is capped.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 import struct
@@ -85,10 +86,13 @@ def decode(data: Any, depth: int = 0) -> Any:
         return float(body)
     if tag == "$size" and _int_list(body):
         return torch.Size(body)
-    if tag == "$dtype" and body in _DTYPES:
+    if tag == "$dtype" and type(body) is str and body in _DTYPES:
         return _DTYPES[body]
-    if tag == "$device" and type(body) is str:
-        return body  # compared as text: a device need not exist on the grader
+    if tag == "$device" and type(body) is str and len(body) < 64:
+        try:
+            return torch.device(body)  # a device need not exist on the grader to be named
+        except (RuntimeError, ValueError):
+            raise WireError("malformed device") from None
     if tag in ("$list", "$tuple") and type(body) is list and len(body) <= MAX_ITEMS:
         items = [decode(v, depth + 1) for v in body]
         return items if tag == "$list" else tuple(items)
@@ -114,11 +118,16 @@ def _decode_tensor(body: Any) -> torch.Tensor:
     dtype = _DTYPES.get(body["dtype"]) if type(body["dtype"]) is str else None
     if dtype is None or not _int_list(body["shape"]) or type(body["data"]) is not str:
         raise WireError("malformed tensor")
-    raw = base64.b64decode(body["data"], validate=True)
+    try:
+        raw = base64.b64decode(body["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise WireError("tensor data is not base64") from None
     numel = math.prod(body["shape"])
     if len(raw) != numel * dtype.itemsize:
         raise WireError("tensor data does not match its shape and dtype")
     if numel == 0:
+        if sum(body["shape"]) > MAX_ITEMS:
+            raise WireError("an empty tensor with absurd dimensions")
         return torch.empty(body["shape"], dtype=dtype)
     storage_dtype = torch.int16 if dtype == torch.bfloat16 else dtype
     flat = torch.frombuffer(bytearray(raw), dtype=storage_dtype)
