@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grader.sandbox import limits
 
+
 @dataclass
 class Spare:
     pid: int
