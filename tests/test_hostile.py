@@ -133,3 +133,30 @@ def test_writing_into_the_quizzes_directory_fails_and_changes_nothing(grader, de
 def test_a_patch_in_one_submission_does_not_reach_the_next(grader) -> None:
     grader.grade(GID, "torch.Tensor.mean = lambda self, *a, **k: self.sum() * 0\n" + hostile(""))
     assert grader.grade(GID, HONEST).status == "passed"
+
+
+FORBID_BYPASSES = {
+    "binding the forbidden function": "mse = getattr(F, 'mse_' + 'loss')\n",
+    "a partial of it": "import functools\nmse = functools.partial(getattr(F, 'mse_' + 'loss'))\n",
+    "unwrapping the guard": "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss').__wrapped__(a, b)\n",
+    "patching the guard module": "import sys\nsys.modules['grader.sandbox.guard'].learner_is_calling = lambda *a: False\n"
+                                 "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss')(a, b)\n",
+    "compiling under a library file name": "exec(compile('def mse(a, b):\\n    return getattr(F, \"mse_\" + \"loss\")(a, b)\\n',"
+                                           " torch.__file__, 'exec'))\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORBID_BYPASSES))
+def test_forbid_cannot_be_bypassed_at_run_time(grader, name) -> None:
+    verdict = grader.grade(GID, FORBID_BYPASSES[name])
+    assert verdict.status in ("forbidden", "error") and verdict.status != "passed", verdict.feedback
+
+
+@pytest.mark.parametrize("answer", [
+    "(lambda: 0).__globals__['h_' + 'n'][0]",
+    "torch.sys._getframe(0).f_globals['h_' + 'n'][0]",
+    "[v for k, v in (lambda: 0).__globals__.items() if k[0] == 'h' and k[1:] == '_n'][0][0]",
+    "vars()['h_' + 'n'][0]",
+])
+def test_a_forbidden_setup_name_cannot_be_reached_another_way(grader, answer) -> None:
+    assert grader.grade("sample/last-forward", answer).status == "forbidden"

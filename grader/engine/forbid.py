@@ -81,6 +81,10 @@ class _Finder:
         self.uses: list[Use] = []
 
     def visit_all(self, tree: ast.AST) -> list[Use]:
+        if self.plain:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr in ESCAPE_ATTRIBUTES:
+                    self.uses.append(Use(f".{node.attr}", node.attr, node.lineno, node.col_offset + 1))
         inner = {id(child) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
                  for child in [node.value] if isinstance(child, ast.Attribute | ast.Name)}
         nodes = sorted((n for n in ast.walk(tree) if hasattr(n, "lineno") and id(n) not in inner),
@@ -104,8 +108,6 @@ class _Finder:
             if target:
                 self.aliases[node.targets[0].id] = target
         elif isinstance(node, ast.Attribute):
-            if self.plain and node.attr in ESCAPE_ATTRIBUTES:
-                self.uses.append(Use(f".{node.attr}", node.attr, node.lineno, node.col_offset + 1))
             self._check_chain(node)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if node.id in self.plain:

@@ -50,7 +50,7 @@ def serve(job_r: int, result_w: int, device: str) -> None:
     os.close(job_r)
     guard.install(list(job.get("forbid", [])))
     program = harness.Program(setup=job["setup"], answer=job["answer"], check=job["check"], mode=job["mode"],
-                              device=device)
+                              device=device, forbid=tuple(job.get("forbid", [])))
     for index, trial in enumerate(job["trials"]):
         result = harness.run_trial(program, trial["params"], trial["seed"])
         _send(result_w, _message(result, index))

@@ -16,6 +16,7 @@ from typing import Any
 
 TRUSTED_CODE: set[types.CodeType] = set()
 BOUNDARY: set[types.CodeType] = set()  # the harness frame that runs a trial: nothing below it is learner code
+GUARDED: dict[int, str] = {}  # id of each guarded object (and of what it wraps) -> the forbidden name
 
 
 class ForbiddenError(Exception):
@@ -40,16 +41,39 @@ def _library_roots() -> tuple[str, ...]:
 LIBRARY = _library_roots()
 
 
-def learner_is_calling() -> bool:
-    frame = sys._getframe(2)
+def learner_is_calling(depth: int = 2) -> bool:
+    frame = sys._getframe(depth)
     while frame is not None:
         code = frame.f_code
         if code in TRUSTED_CODE or code in BOUNDARY:
             return False
-        if not code.co_filename.startswith(LIBRARY):
+        if not _is_library(frame):
             return True
         frame = frame.f_back
     return False
+
+
+def _is_library(frame: types.FrameType) -> bool:
+    """Library code lives in an installed file AND runs in that module's own namespace: code the
+    learner compiles under a library file name, with their own globals, is still theirs."""
+    if not frame.f_code.co_filename.startswith(LIBRARY):
+        return False
+    module = sys.modules.get(frame.f_globals.get("__name__", ""))
+    return module is not None and getattr(module, "__dict__", None) is frame.f_globals
+
+
+def refuse_bound(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """The answer may not simply bind a forbidden function to a name the check then calls."""
+    for name, value in after.items():
+        if before.get(name, _MISSING) is value:
+            continue
+        target = getattr(value, "func", value)  # functools.partial
+        forbidden = GUARDED.get(id(target)) or GUARDED.get(id(getattr(target, "__func__", None)))
+        if forbidden:
+            _refuse(forbidden)
+
+
+_MISSING = object()
 
 
 def install(names: list[str]) -> list[str]:
@@ -61,8 +85,10 @@ def install(names: list[str]) -> list[str]:
             continue
         if isinstance(target, type):
             _guard_class(target, name)
+            GUARDED[id(target)] = name
         elif callable(target):
             guarded = _guard_function(target, name)
+            GUARDED[id(target)] = GUARDED[id(guarded)] = name
             for module in _homes(target, owner):
                 if getattr(module, attr, None) is target:
                     setattr(module, attr, guarded)
@@ -101,20 +127,26 @@ def _refuse(name: str) -> None:
 
 
 def _guard_function(fn: Any, name: str) -> Any:
+    # The check is bound here, not looked up in this module at call time, so patching
+    # `guard.learner_is_calling` through sys.modules does not switch it off.
+    check = learner_is_calling
+
     @functools.wraps(fn)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if learner_is_calling():
+        if check(2):
             _refuse(name)
         return fn(*args, **kwargs)
 
+    del guarded.__wrapped__  # functools.wraps would hand the original back
     return guarded
 
 
 def _guard_class(cls: type, name: str) -> None:
     original = cls.__init__
+    check = learner_is_calling
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if learner_is_calling():
+        if check(2):
             _refuse(name)
         original(self, *args, **kwargs)
 

@@ -128,10 +128,9 @@ def run_trial(program: Program, params: dict[str, Any], seed: int) -> TrialResul
     try:
         seed_everything(seed)
         exec(_compile(program.setup, SETUP_FILE, "exec"), namespace)
-        if program.mode == "expr":
-            namespace["answer"] = eval(_compile(program.answer, ANSWER_FILE, "eval"), namespace)
-        else:
-            exec(_compile(program.answer, ANSWER_FILE, "exec"), namespace)
+        before = dict(namespace)
+        _run_answer(program, namespace)
+        guard.refuse_bound(before, namespace)
         namespace["observe"] = observe  # the answer may not replace how results are recorded
         exec(_compile(program.check, CHECK_FILE, "exec"), namespace)
     except _MemoryError:
@@ -145,6 +144,18 @@ def run_trial(program: Program, params: dict[str, Any], seed: int) -> TrialResul
         sys.stdout, sys.stderr = saved
     result.stdout = out.text()
     return result
+
+
+def _run_answer(program: Program, namespace: dict[str, Any]) -> None:
+    if program.mode != "expr":
+        exec(_compile(program.answer, ANSWER_FILE, "exec"), namespace)
+        return
+    # A forbidden setup name (`h_n`) is out of reach while the expression runs, however it is spelled.
+    hidden = {n: namespace.pop(n) for n in program.forbid if "." not in n and n in namespace}
+    try:
+        namespace["answer"] = eval(_compile(program.answer, ANSWER_FILE, "eval"), namespace)
+    finally:
+        namespace.update(hidden)
 
 
 def _compile(source: str, filename: str, mode: str) -> types.CodeType:
