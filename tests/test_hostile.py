@@ -160,3 +160,28 @@ def test_forbid_cannot_be_bypassed_at_run_time(grader, name) -> None:
 ])
 def test_a_forbidden_setup_name_cannot_be_reached_another_way(grader, answer) -> None:
     assert grader.grade("sample/last-forward", answer).status == "forbidden"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the process cap applies where the sandbox drops root to nobody")
+def test_a_fork_bomb_is_capped_and_cleaned_up(grader) -> None:
+    answer = ("import os, time\npids = []\nfor _ in range(300):\n    pid = os.fork()\n    if pid == 0:\n"
+              "        time.sleep(4245)\n        os._exit(0)\n    pids.append(pid)\n" + hostile(""))
+    grader.grade(GID, HONEST)
+    baseline = _sandbox_processes()
+    verdict = grader.grade(GID, answer)
+    assert verdict.status == "error" and "Resource temporarily unavailable" in verdict.feedback, verdict.feedback
+    assert grader.grade(GID, HONEST).status == "passed"
+    assert _sandbox_processes() <= baseline
+
+
+def _sandbox_processes() -> int:
+    """Processes of the sandbox's user (nobody), where the sandbox drops to it."""
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            uid_line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                            if line.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue
+        count += uid_line.split()[1] == "65534"
+    return count

@@ -10,7 +10,8 @@ from typing import Any
 PROBES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
     "a process it starts dies with it, setsid() or not (PID namespace)": lambda z, c: z.get("pid_namespace"),
     "no network (network namespace, Landlock TCP rules)": lambda z, c: c.get("network blocked"),
-    "cannot read the decks or files outside Python's installation (Landlock)": lambda z, c: c.get("decks unreadable"),
+    "cannot read the decks or files outside Python's installation (Landlock)":
+        lambda z, c: bool(c.get("decks unreadable") and c.get("host files unreadable")),
     "memory, CPU time, file size and open-file limits it cannot raise (rlimits, dropped privileges)":
         lambda z, c: c.get("rlimits fixed"),
     "wall-clock limit per trial, enforced from outside": lambda z, c: True,
@@ -28,6 +29,7 @@ observe("network blocked", probe(lambda: socket.create_connection(("127.0.0.1", 
 observe("decks unreadable", probe(lambda: open(DECK).read()))
 observe("rlimits fixed", probe(lambda: resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)))
 observe("uid", os.getuid())
+observe("host files unreadable", probe(lambda: open("/etc/shadow").read()) and probe(lambda: open("/proc/1/cmdline").read()))
 observe("capabilities", [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0])
 """
 
@@ -52,7 +54,8 @@ def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = pr
         value = test(protections, observed)
         note = "" if value is True else f"  <- not active{': ' + value if isinstance(value, str) else ''}"
         echo(f"  [{'x' if value is True else ' '}] {label}{note}")
-    caps = "no capabilities" if observed.get("capabilities") == "0000000000000000" else "some capabilities"
+    caps = {"0000000000000000": "no capabilities", "0000000000000004": "only CAP_DAC_READ_SEARCH"}.get(
+        observed.get("capabilities"), f"capabilities {observed.get('capabilities')}")
     echo(f"  learner code runs as uid {observed.get('uid', '?')} with {caps}; "
          f"Landlock ABI {protections.get('landlock_abi', 0)}")
 

@@ -121,24 +121,43 @@ def confine(workdir: Path, settings: Settings, read_roots: list[str], protection
     protections["network_namespace"] = _unshare(CLONE_NEWNET | CLONE_NEWIPC) or f"unavailable ({_errno()})"
     os.chdir(workdir)
     protections["rlimits"] = _set_rlimits(settings, address_space=not gpu)
-    protections["landlock"] = landlock(workdir, read_roots, gpu=gpu)
+    # /proc/self, resolved: in a PID namespace os.getpid() is 1, which names the host's init in /proc
+    protections["landlock"] = landlock(workdir, [*read_roots, os.path.realpath("/proc/self")], gpu=gpu)
     if drop_uid:
-        protections["privileges"] = drop_privileges()
+        protections["privileges"] = drop_privileges(landlocked=protections["landlock"] is True)
     _clean_environment(workdir)
 
 
-def drop_privileges() -> str:
-    """As root: become `nobody` when it can still read Python's installation, else keep uid 0
-    without a single capability (so no raising limits, no reading others' files by override)."""
+CAP_DAC_READ_SEARCH = 2
+PR_SET_KEEPCAPS = 8
+
+
+def drop_privileges(*, landlocked: bool) -> str:
+    """As root, become `nobody`: no raising limits, and RLIMIT_NPROC holds (it never does for uid 0).
+
+    `nobody` cannot read a Python installed under /root (a pyenv, mode 700), so there it keeps
+    exactly one capability, reading past file permissions, and only when Landlock already limits
+    what it may read. Without Landlock it stays uid 0 with no capability at all.
+    """
     if python_world_readable():
-        try:
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            return "uid nobody"
-        except OSError as e:
-            return f"kept root ({e.strerror})"
+        return "uid nobody" if _become_nobody(keep=0) else f"kept root ({_errno()})"
+    if landlocked:
+        if _become_nobody(keep=1 << CAP_DAC_READ_SEARCH):
+            return "uid nobody (reads Python's files through CAP_DAC_READ_SEARCH, within Landlock)"
+        return f"kept root ({_errno()})"
     return "root without capabilities" if drop_capabilities() else f"kept root ({_errno()})"
+
+
+def _become_nobody(keep: int) -> bool:
+    try:
+        if keep:
+            _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    except OSError:
+        return False
+    return _set_capabilities(keep) if keep else True
 
 
 def python_world_readable() -> bool:
@@ -169,9 +188,15 @@ def drop_capabilities() -> bool:
         return False
     for cap in range(64):
         _libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP: no exec can bring them back
+    return _set_capabilities(0)
+
+
+def _set_capabilities(keep: int) -> bool:
+    """Effective and permitted = `keep` (a bit mask of the first 32 capabilities), nothing inheritable."""
     _libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
     header = _CapHeader(0x20080522, 0)
     data = (_CapData * 2)()
+    data[0].effective = data[0].permitted = keep
     return _libc.capset(ctypes.byref(header), data) == 0
 
 
@@ -288,9 +313,11 @@ def read_roots(exclude: list[Path]) -> list[str]:
     import site
     import sysconfig
 
+    # Not /etc or /proc as a whole: no /etc/shadow, no other processes' command lines.
     candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sysconfig.get_paths()["stdlib"],
-                  *site.getsitepackages(), "/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/dev/urandom",
-                  "/dev/zero"}
+                  *site.getsitepackages(), "/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime",
+                  "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/sys/devices/system/cpu", "/sys/fs/cgroup",
+                  "/dev/urandom", "/dev/zero"}
     banned = [p.resolve() for p in exclude]
     out = []
     for c in sorted(candidates):
