@@ -11,10 +11,12 @@ import array
 import json
 import os
 import select
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +56,12 @@ class Sandbox:
         self.sock: socket.socket | None = None
         self.protections: dict[str, Any] = {}
         self._buffer = b""
+        self._root: str | None = None
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
+        self._root = tempfile.mkdtemp(prefix="torchdrill-sandbox-")
+        self.config["root"] = self._root
         ours, theirs = socket.socketpair()
         env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHDRILL_")}
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
@@ -74,16 +79,18 @@ class Sandbox:
 
     def close(self) -> None:
         if self.sock is not None:
-            self.sock.close()
+            self.sock.close()  # the zygote sees the end of its input, kills its children, exits
             self.sock = None
         if self.proc is not None:
             try:
-                self.proc.terminate()
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        if self._root:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
 
     def __enter__(self) -> Sandbox:
         self.start()

@@ -40,7 +40,8 @@ class Zygote:
         self.protections = protections
         self.settings = limits.Settings(**config.get("limits", {}))
         self.device = config.get("device", "cpu")
-        self.root = Path(tempfile.mkdtemp(prefix="torchdrill-sandbox-"))
+        # The grader made this directory and removes it, even when the zygote dies first.
+        self.root = Path(config["root"]) if config.get("root") else Path(tempfile.mkdtemp(prefix="torchdrill-sandbox-"))
         os.chmod(self.root, 0o711)
         self.read_roots = limits.read_roots([Path(p) for p in config.get("deny", [])] + [self.root.parent])
         self.drop_uid = bool(protections.get("real_root"))
