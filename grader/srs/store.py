@@ -9,6 +9,7 @@ COMMIT returns; with WAL and synchronous=FULL it then survives SIGKILL and power
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,11 +32,24 @@ class Store:
         self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                     check_same_thread=False)
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        self._enter_wal()
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(self.conn)
         migrate(self.conn)
+
+    def _enter_wal(self) -> None:
+        """Switching a fresh file to WAL needs an exclusive lock and SQLite reports a race for it
+        as "database is locked" without waiting on the busy timeout: wait here instead."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
