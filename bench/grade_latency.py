@@ -48,7 +48,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", COLD], check=True)
         cold.append((time.perf_counter() - started) * 1000)
     w, c = statistics.median(warm), statistics.median(cold)
-    print(f"warm grade (3 trials, sandboxed, compared): median {w:.1f} ms  p90 {sorted(warm)[int(0.9 * len(warm))]:.1f} ms"
+    print(f"warm grade (3 seeded trials + 1 hidden, sandboxed, compared): median {w:.1f} ms  p90 {sorted(warm)[int(0.9 * len(warm))]:.1f} ms"
           f"  (n={len(warm)})")
     print(f"cold python -c 'import torch; ...':          median {c:.1f} ms  (n={len(cold)})")
     print(f"ratio cold / warm: {c / w:.0f}x")

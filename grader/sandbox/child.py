@@ -21,6 +21,14 @@ _write = os.write
 _exit = os._exit
 
 
+WARM = harness.Program(
+    setup="x = torch.randn(4, 3, requires_grad=True)\nlin = nn.Linear(3, 2)",
+    answer="y = F.softmax(lin(x), dim=-1).sum()\ny.backward()",
+    check='observe("g", x.grad)\nobserve("e", torch.einsum("ij->j", x.detach()))',
+    mode="exec",
+)
+
+
 def prepare(device: str) -> None:
     """In the zygote, once: one thread (forks copy no thread pools), warm paths, frozen heap."""
     torch.set_num_threads(1)
@@ -29,15 +37,15 @@ def prepare(device: str) -> None:
             torch.set_num_interop_threads(1)
         except RuntimeError:
             pass
-    warm = harness.Program(
-        setup="x = torch.randn(4, 3, requires_grad=True)\nlin = nn.Linear(3, 2)",
-        answer="y = F.softmax(lin(x), dim=-1).sum()\ny.backward()",
-        check='observe("g", x.grad)\nobserve("e", torch.einsum("ij->j", x.detach()))',
-        mode="exec",
-    )
-    harness.run_trial(warm, {}, 0)
+    harness.run_trial(WARM, {}, 0)
     gc.collect()
     gc.freeze()  # keeps the inherited heap shared between the zygote and its children
+
+
+def warm_spare() -> None:
+    """In a fresh child, while it waits for a job: take the copy-on-write page faults of a
+    first trial now, off the learner's clock."""
+    harness.run_trial(WARM, {}, 0)
 
 
 def warm_cuda(device: str) -> None:

@@ -57,6 +57,7 @@ class Sandbox:
         self.protections: dict[str, Any] = {}
         self._buffer = b""
         self._root: str | None = None
+        self._unanswered = 0  # `finish` requests whose replies we have not read yet
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +79,7 @@ class Sandbox:
         self.protections = hello["hello"]["protections"]
 
     def close(self) -> None:
+        self._unanswered = 0
         if self.sock is not None:
             self.sock.close()  # the zygote sees the end of its input, kills its children, exits
             self.sock = None
@@ -145,20 +147,33 @@ class Sandbox:
                     break
         finally:
             os.close(result_r)
-            ended = self._finish(pid)
+            complete = len(outcome.messages) == trials and not outcome.broken
+            ended = self._finish(pid, wait=not complete)
             outcome.exit_code, outcome.signal, outcome.killed = ended.get("exit"), ended.get("signal"), ended.get("killed", False)
         return outcome
 
     def _take(self) -> tuple[int, int, int]:
+        self._drain()
         self._send({"op": "take"})
         msg, fds = self._recv_with_fds(START_TIMEOUT)
         if len(fds) != 2 or "pid" not in msg:
             raise SandboxError("the sandbox did not hand over a child")
         return int(msg["pid"]), fds[0], fds[1]
 
-    def _finish(self, pid: int) -> dict[str, Any]:
+    def _finish(self, pid: int, *, wait: bool) -> dict[str, Any]:
+        """Have the zygote kill and reap the child. Tearing down a process of torch's size takes
+        milliseconds; when every trial has reported, the verdict need not wait for it."""
+        self._drain()
         self._send({"op": "finish", "pid": pid})
+        if not wait:
+            self._unanswered += 1
+            return {}
         return self._recv(30.0)
+
+    def _drain(self) -> None:
+        while self._unanswered:
+            self._recv(30.0)
+            self._unanswered -= 1
 
     # -- the control socket --------------------------------------------------------------------
     def _send(self, msg: dict[str, Any]) -> None:

@@ -189,6 +189,7 @@ def child_main(job_r: int, result_w: int, workdir: Path, zygote: Zygote) -> None
     limits.confine(workdir, zygote.settings, zygote.read_roots, protections, drop_uid=zygote.drop_uid, gpu=gpu)
     if gpu:
         child.warm_cuda(zygote.device)
+    child.warm_spare()
     child.serve(job_r, result_w, zygote.device)
 
 
