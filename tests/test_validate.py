@@ -93,3 +93,8 @@ def test_integer_observations_that_vary_are_not_flagged(tmp_path: Path) -> None:
     library = load_library([tmp_path])
     with Grader(library, "cpu") as grader:
         assert check_entry(grader, library.get("ints/ex")) == []
+
+
+def test_validate_with_code_prints_no_traceback(sample_quizzes: Path) -> None:
+    result = subprocess.run([*TORCHDRILL, "validate", str(sample_quizzes)], capture_output=True, text=True)
+    assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr, result.stderr

@@ -79,6 +79,10 @@ class Sandbox:
         self.protections = hello["hello"]["protections"]
 
     def close(self) -> None:
+        try:
+            self._drain()  # the last child is reaped before the zygote is told to stop
+        except (OSError, SandboxError, ValueError):
+            pass
         self._unanswered = 0
         if self.sock is not None:
             self.sock.close()  # the zygote sees the end of its input, kills its children, exits
