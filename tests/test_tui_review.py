@@ -322,3 +322,24 @@ async def test_saving_a_deck_reloads_it_and_shows_its_errors(tmp_path: Path) -> 
         await pilot.pause(1.5)
         assert "sample.yaml:" in str(app.screen.query_one("#problems").render())
         assert "essay" in str(app.screen.query_one("#problems").render())
+
+
+@sync
+async def test_theme_and_device_are_saved_and_the_theme_comes_back(tmp_path: Path) -> None:
+    from textual.widgets import Select
+
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("comma")
+        await pilot.pause()
+        app.screen.query_one("#set-theme", Select).value = "nord"
+        app.screen.query_one("#set-device", Select).value = "cpu"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.theme == "nord"
+    with _study(tmp_path) as study:
+        assert (study.settings().theme, study.settings().device) == ("nord", "cpu")
+    again = _app(tmp_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"

@@ -73,6 +73,9 @@ class TorchDrillApp(App[None]):
             from grader.study import Study
 
             self.study = Study(self.library, self.db)
+        settings = self.study.settings()
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
         self._show_grader_state()
         self.push_screen(DecksScreen())
         self._deck_signature = self._signature()
@@ -107,7 +110,8 @@ class TorchDrillApp(App[None]):
             if self.grader is None:
                 from grader.engine.client import GraderClient
 
-                self.grader = GraderClient(self.quizzes)
+                device = self.study.settings().device
+                self.grader = GraderClient(self.quizzes, None if device == "auto" else device)
             # Later changes (the service dying, a restart after it) reach the header too.
             self.grader.on_state = self._grader_state_from_thread
             if getattr(self.grader, "state", None) != "ready":
@@ -122,6 +126,16 @@ class TorchDrillApp(App[None]):
         else:
             error = getattr(self.grader, "error", None) or "did not start in time"
             self.post_message(GraderStateChanged("failed", error=error))
+
+    def restart_grader(self) -> None:
+        """After the grading device changed: a new service on the new device."""
+        old, self.grader = self.grader, None
+        if old is not None:
+            old.on_state = None
+            self.run_worker(old.close, thread=True, group="grader-stop")
+        self.grader_state, self.grader_device = "starting", None
+        self._show_grader_state()
+        self._warm_grader()
 
     def _grader_state_from_thread(self, state: str) -> None:
         grader = self.grader

@@ -21,6 +21,8 @@ class Settings:
     leech_threshold: int = 8
     day_starts_hour: int = 4  # local time, as in Anki: a late session still counts as "today"
     learn_ahead_minutes: float = 20.0
+    theme: str = "textual-dark"  # the app's look; any Textual theme name
+    device: str = "auto"  # where the app grades: auto (cuda when there is one), cpu or cuda
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,6 +41,8 @@ class Settings:
             problems.append("day_starts_hour must be 0-23")
         if any(s <= 0 for s in self.learning_steps_minutes + self.relearning_steps_minutes):
             problems.append("steps must be positive minutes")
+        if self.device not in ("auto", "cpu", "cuda"):
+            problems.append("device must be auto, cpu or cuda")
         if problems:
             raise ValueError("; ".join(problems))
         return self

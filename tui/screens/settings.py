@@ -1,4 +1,4 @@
-"""Desired retention, daily limits, the theme. Validation is the store's (Settings.validated)."""
+"""Desired retention, daily limits, theme, grading device. Validation is the store's (Settings.validated)."""
 
 from __future__ import annotations
 
@@ -54,9 +54,9 @@ class SettingsScreen(Screen[None]):
                 )
             with Horizontal(classes="setting"):
                 yield Label("Grading device", classes="setting-label")
-                yield Static(
-                    self.app.grader_label() + "  (set with --device / TORCHDRILL_DEVICE)", classes="muted"
-                )
+                yield Select([("auto (cuda when available)", "auto"), ("cpu", "cpu"), ("cuda", "cuda")],
+                             value=current.device, allow_blank=False, id="set-device")
+            yield Static(self.app.grader_label(), id="grader-now", classes="muted")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
 
@@ -81,9 +81,15 @@ class SettingsScreen(Screen[None]):
                 return
             if value != getattr(current, name):
                 changes[name] = value
+        for name in ("theme", "device"):
+            value = self.query_one(f"#set-{name}", Select).value
+            if isinstance(value, str) and value != getattr(current, name):
+                changes[name] = value
         try:
             self.app.study.update_settings(**changes)
         except Exception as e:
             self.notify(str(e), title="Settings not saved", severity="error")
             return
+        if "device" in changes:
+            self.app.restart_grader()
         self.notify("Settings saved." if changes else "Nothing changed.")
