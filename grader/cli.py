@@ -33,15 +33,21 @@ def debug_option(f: Any) -> Any:
     return click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short messages.")(f)
 
 
+def _root_option(name: str) -> Any:
+    """`torchdrill --db X due` means the same as `torchdrill due --db X`."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get(name) if ctx is not None else None
+
+
 def _quizzes(path: Path | None) -> Path:
-    path = path or DEFAULT_QUIZZES
+    path = path or _root_option("quizzes") or DEFAULT_QUIZZES
     if not path.exists():
         raise UsageError(f"no decks at {path}: pass --quizzes DIR, or run from a directory that has quizzes/")
     return path
 
 
 def _db(path: Path | None) -> Path:
-    return path or default_db()
+    return path or _root_option("db") or default_db()
 
 
 class Group(click.Group):
@@ -166,11 +172,15 @@ def due(deck: str | None, as_json: bool, quizzes: Path | None, db: Path | None) 
 @db_option
 def review(exercise: str, answer: str | None, answer_file: Path | None, rating: str | None, as_json: bool,
            device: str | None, quizzes: Path | None, db: Path | None) -> None:
-    """Grade one answer as the app would, record the review, print the verdict and next due date."""
+    """Grade one answer as the app would, record the review, print the verdict and next due date.
+
+    A card needs only --rating. An answer that cannot be read (not a number, bad syntax, the
+    wrong number of blanks) records nothing and exits 2, so a typo never counts as a lapse.
+    """
     from grader import study
 
-    if (answer is None) == (answer_file is None):
-        raise UsageError("give the answer with exactly one of --answer TEXT or --answer-file FILE")
+    if answer is not None and answer_file is not None:
+        raise UsageError("give the answer with one of --answer TEXT or --answer-file FILE, not both")
     if answer_file is not None:
         try:
             answer = answer_file.read_text()
@@ -192,13 +202,17 @@ def stats(as_json: bool, quizzes: Path | None, db: Path | None) -> None:
 
 
 @main.command()
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None)
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
+              help="Check grading on this device (default: cuda when available).")
 @quizzes_option
 def doctor(device: str | None, quizzes: Path | None) -> None:
     """Show which sandbox protections are active on this machine, and the grading device."""
     from grader.engine.doctor import run_doctor
 
-    run_doctor(quizzes or DEFAULT_QUIZZES, device=device, echo=click.echo)
+    try:
+        run_doctor(quizzes or _root_option("quizzes") or DEFAULT_QUIZZES, device=device, echo=click.echo)
+    except RuntimeError as e:
+        raise UsageError(str(e)) from None
 
 
 @main.command()

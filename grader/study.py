@@ -312,7 +312,7 @@ def _grade(library: Library, gid: str, answer: str, device: str | None) -> Verdi
         raise UsageError(str(e)) from None
 
 
-def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str, rating: str | None = None,
+def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str | None, rating: str | None = None,
                as_json: bool = False, device: str | None = None, echo: Echo = print) -> None:
     library = _library(quizzes_dir, _err)
     entry = library.get(gid)
@@ -320,7 +320,12 @@ def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str, rat
         raise UsageError(_unknown(gid, library))
     if entry.exercise.kind == "card" and rating is None:
         raise UsageError(f"{gid} is a card: say how well you recalled it with --rating again|hard|good|easy")
+    if entry.exercise.kind != "card" and answer_text is None:
+        raise UsageError("give the answer with --answer TEXT or --answer-file FILE")
+    answer_text = answer_text or ""
     verdict = None if entry.exercise.kind == "card" else _grade(library, gid, answer_text, device)
+    if verdict is not None and verdict.status == "invalid":
+        _refuse_invalid(gid, verdict, as_json, echo)
     attempt = Attempt(verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer_text)
     with _open(library, db_path) as study:
         suggested = study.suggest(attempt)
@@ -333,6 +338,15 @@ def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str, rat
         echo(json.dumps(out, indent=2))
         return
     _print_review(out, recorded, echo)
+
+
+def _refuse_invalid(gid: str, verdict: Verdict, as_json: bool, echo: Echo) -> None:
+    """An answer that cannot be read is a typo, not a lapse: nothing is recorded, exit 2."""
+    if as_json:
+        echo(json.dumps({"exercise": gid, "status": "invalid", "score": 0.0, "feedback": verdict.feedback,
+                         "rating": None, "due": None, "recorded": False}, indent=2))
+        raise SystemExit(2)
+    raise UsageError(f"{gid}: the answer could not be read, so nothing was recorded: {verdict.feedback}")
 
 
 def _print_review(out: dict[str, Any], recorded: Recorded, echo: Echo) -> None:
