@@ -67,14 +67,19 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
             return [*problems, *(at(w) for w in weak)]
     right = grader.grade_entry(entry, reference_answer(grader, entry))
     if right.status != "passed":
-        return [*problems, at(f"the reference solution does not pass its own checks ({right.status}): {right.feedback}")]
+        why = right.feedback.split(" (this is a bug in the exercise")[0]
+        return [*problems, at(f"the reference solution does not pass its own checks ({right.status}): {why}")]
     problems += [at(w) for w in weak]
-    for wrong in wrong_answers(grader, entry):
+    for label, wrong in wrong_answers(grader, entry):
         verdict = grader.grade_entry(entry, wrong)
         if verdict.status == "passed":
-            problems.append(at(f"an obviously wrong answer passes: {str(wrong)[:60]!r}; "
-                               "the check cannot tell right from wrong"))
-    return problems
+            problems.append(at(f"{label} passes ({str(wrong)[:50]!r}): the check cannot tell right from wrong"))
+    return [Problem(p.path, p.line, p.col, _one_line(p.message), p.severity) for p in problems]
+
+
+def _one_line(message: str) -> str:
+    """One `file:line:col: message` line per problem, however long the feedback inside it."""
+    return " | ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
 def reference_answer(grader: Any, entry: Entry) -> Any:
@@ -90,24 +95,26 @@ def reference_answer(grader: Any, entry: Entry) -> Any:
     return ex.solution
 
 
-def wrong_answers(grader: Any, entry: Entry) -> list[Any]:
+def wrong_answers(grader: Any, entry: Entry) -> list[tuple[str, Any]]:
+    """(what it is, the answer): answers that must not pass."""
     ex = entry.exercise
     if isinstance(ex, Choice):
         others = [i for i in range(len(ex.options)) if i not in ex.answer]
-        return [others[:1] or [], []]
+        return [("a wrong option", others[:1] or []), ("selecting nothing", [])]
     if isinstance(ex, Numeric):
         from grader.engine.simple import as_number
 
         value = as_number(grader.truth(entry))
-        return [repr(value + 10 * ex.tolerance + 1.0 + abs(value))]
-    if isinstance(ex, Predict):
-        return ["None"]
-    if isinstance(ex, Expr):
-        return ["None"]
+        wrong = [("a number far off", repr(value + 10 * ex.tolerance + 1.0 + abs(value)))]
+        if value != 0:  # a tolerance as wide as the answer itself lets 0 and 2x pass
+            wrong += [("0, with this tolerance,", "0"), ("twice the answer, with this tolerance,", repr(2 * value))]
+        return wrong
+    if isinstance(ex, Predict | Expr):
+        return [("the answer None", "None")]
     if isinstance(ex, Fill):
-        return [[""] * len(ex.solution)]
+        return [("empty blanks", [""] * len(ex.solution))]
     if isinstance(ex, Code):
-        return list(dict.fromkeys([ex.starter or "pass", "pass"]))
+        return [("the starter", ex.starter)] if ex.starter.strip() else [("an empty answer", "pass")]
     return []
 
 

@@ -29,7 +29,7 @@ def code_exercise(**fields: str) -> str:
 
 
 WEAK = {
-    "starter passes": (code_exercise(starter="|\n      def f(x):\n          return x + x"), "wrong answer passes"),
+    "starter passes": (code_exercise(starter="|\n      def f(x):\n          return x + x"), "the starter passes"),
     "not deterministic": (code_exercise(check="|\n      import time\n      observe('y', f(torch.tensor(float(time.perf_counter_ns() % 997))))"),
                           "not deterministic"),
     "observes nothing": (code_exercise(check="|\n      f(torch.randn(N))"), "observes nothing"),
@@ -98,3 +98,12 @@ def test_integer_observations_that_vary_are_not_flagged(tmp_path: Path) -> None:
 def test_validate_with_code_prints_no_traceback(sample_quizzes: Path) -> None:
     result = subprocess.run([*TORCHDRILL, "validate", str(sample_quizzes)], capture_output=True, text=True)
     assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr, result.stderr
+
+
+def test_a_numeric_tolerance_that_lets_zero_pass_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "num.yaml").write_text("exercises:\n  - id: ex\n    kind: numeric\n    title: t\n    prompt: p\n"
+                                       f"{TEACHING}    solution: 2.0\n    tolerance: 5\n")
+    library = load_library([tmp_path])
+    with Grader(library, "cpu") as grader:
+        messages = [p.message for p in check_entry(grader, library.get("num/ex"))]
+    assert any("0, with this tolerance, passes" in m for m in messages), messages

@@ -174,11 +174,11 @@ def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float
             first = (status, f"the visible trials passed, but a hidden trial with fresh random inputs did not: "
                              f"{feedback.split(':')[0]} differs. Does your answer depend on the particular inputs?")
         elif first is None:
-            label = f"trial {index + 1} of {n}" if index < visible else "the hidden trial (fresh random inputs)"
+            label = f"trial {index + 1} of {visible}" if index < visible else "the hidden trial (fresh random inputs)"
             first = (status, f"{label}: {feedback}")
     if first is None and len(outcome.messages) < n:
-        first = _ended_early(outcome, len(outcome.messages), n, timeout)
-    status, feedback = first or ("passed", f"all {n} trials passed")
+        first = _ended_early(outcome, len(outcome.messages), n, timeout, visible)
+    status, feedback = first or ("passed", f"all {visible} trials passed" + (" (and a hidden one)" if n > visible else ""))
     return Verdict(status, round(passed / n, 4), feedback, stdout=stdout, trials=n, passed_trials=passed)
 
 
@@ -231,8 +231,8 @@ def format_error(error: Any) -> str:
     return message + trace
 
 
-def _ended_early(outcome: RunOutcome, done: int, n: int, timeout: float) -> tuple[str, str]:
-    where = f"trial {done + 1} of {n}"
+def _ended_early(outcome: RunOutcome, done: int, n: int, timeout: float, visible: int) -> tuple[str, str]:
+    where = f"trial {done + 1} of {visible}" if done < visible else "the hidden trial"
     if outcome.timed_out:
         return "timeout", f"{where}: your code ran for more than {timeout:g} s and was stopped (an endless loop?)"
     if outcome.broken:

@@ -67,7 +67,8 @@ def grade_numeric(exercise: Numeric, answer: Any, truth_value: Any) -> Verdict:
     ok = (math.isnan(want) and math.isnan(got)) or abs(got - want) <= limit
     if ok:
         return single(True, f"{got:.6g} is right (the exact value is {want:.6g})")
-    return single(False, f"{got:.6g} is off by {abs(got - want):.3g}; the answer is {want:.6g} (within {limit:.3g})")
+    # Neither the answer nor the distance to it: a learner may fix their working and check again.
+    return single(False, f"{got:.6g} is not within {limit:.3g} of the answer", {"answer": f"{want:.6g}"})
 
 
 def grade_predict(exercise: Predict, answer: Any, truth_value: Any) -> Verdict:
@@ -79,7 +80,7 @@ def grade_predict(exercise: Predict, answer: Any, truth_value: Any) -> Verdict:
     shown = _show(truth_value)
     if problem is None:
         return single(True, f"right: {shown}")
-    return single(False, f"{problem}; the value is {shown}")
+    return single(False, problem, {"answer": shown})
 
 
 def _show(value: Any) -> str:

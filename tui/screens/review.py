@@ -206,7 +206,8 @@ class ReviewScreen(Screen[None]):
         verdict = message.verdict
         if message.recorded:
             self.submits += 1
-            self.failed_submits += 0 if verdict.passed else 1
+            # An answer that did not parse is a typo, not a lapse.
+            self.failed_submits += 0 if verdict.passed or verdict.status == "invalid" else 1
             self.verdict = verdict
         view.show_verdict(verdict, trial=not message.recorded)
         if not message.recorded:
@@ -215,9 +216,14 @@ class ReviewScreen(Screen[None]):
             return
         if verdict.passed:
             view.show_explanation(self.entry.exercise.explanation)
-        # The suggestion takes the focus (Enter accepts it); shift+tab goes back to the answer,
-        # which can still be fixed and checked again before rating.
-        self._offer_ratings()
+            self._offer_ratings()  # the suggestion takes the focus: Enter accepts it
+            return
+        # Not passed: the answer keeps the focus, so typing fixes it (digits too) and ctrl+s checks
+        # again; tab reaches the ratings, whose suggestion is marked.
+        self._offer_ratings(focus=False)
+        if self.answer_widget is not None:
+            self.answer_widget.focus_answer()
+        self.notify("Fix your answer and check again (ctrl+s), or tab to the ratings (1-4).", timeout=4)
 
     def action_hint(self) -> None:
         hints = self.entry.exercise.hints if self.entry is not None else []
@@ -234,7 +240,7 @@ class ReviewScreen(Screen[None]):
         view = self.query_one(VerdictView)
         if not view.display or self.phase == "answer":
             view.clear()
-        view.show_solution(solution_markdown(self.entry.exercise))
+        view.show_solution(solution_markdown(self.entry.exercise, self.verdict))
         view.show_explanation(self.entry.exercise.explanation)
         self._offer_ratings()
 
@@ -252,12 +258,12 @@ class ReviewScreen(Screen[None]):
             answer=_answer_text(self.answer),
         )
 
-    def _offer_ratings(self) -> None:
+    def _offer_ratings(self, *, focus: bool = True) -> None:
         self.phase = "rate"
         study, gid = self.app.study, self.entry.gid
         suggested = study.suggest(self.attempt())
         intervals = {} if self.practice else study.intervals(gid, self.app.now())
-        self.query_one(RatingBar).offer(intervals, suggested)
+        self.query_one(RatingBar).offer(intervals, suggested, focus=focus)
         self.refresh_bindings()
         self.call_after_refresh(self.query_one(RatingBar).scroll_visible)
 
@@ -328,9 +334,12 @@ class ReviewScreen(Screen[None]):
         self.dismiss()
 
 
-def solution_markdown(exercise: Any) -> str:
-    """The reference answer, as the learner would have written it."""
+def solution_markdown(exercise: Any, verdict: Any = None) -> str:
+    """The reference answer, as the learner would have written it (with its value, once known)."""
     kind = exercise.kind
+    value = (getattr(verdict, "details", None) or {}).get("answer")
+    if kind in ("numeric", "predict") and value is not None:
+        return f"**Solution.** `{exercise.solution.strip()}` = **{value}**"
     if kind == "choice":
         right = "\n".join(f"- **{i + 1}. {exercise.options[i]}**" for i in exercise.answer)
         return f"**Solution.**\n\n{right}"

@@ -14,12 +14,13 @@ class RatingBar(Horizontal):
         for number, rating in enumerate(RATINGS, 1):
             yield Button(f"{number} {rating.title()}", id=f"rate-{rating}", classes=f"rating {rating}")
 
-    def offer(self, intervals: dict[str, str], suggested: str) -> None:
-        """Show each rating's next interval and focus the suggestion, so Enter accepts it."""
+    def offer(self, intervals: dict[str, str], suggested: str, *, focus: bool = True) -> None:
+        """Show each rating's next interval; with `focus`, focus the suggestion so Enter accepts it."""
         self.display = True
         for number, rating in enumerate(RATINGS, 1):
             button = self.query_one(f"#rate-{rating}", Button)
             interval = intervals.get(rating, "")
             button.label = f"{number} {rating.title()}" + (f"  {interval}" if interval else "")
             button.set_class(rating == suggested, "suggested")
-        self.query_one(f"#rate-{suggested}", Button).focus()
+        if focus:
+            self.query_one(f"#rate-{suggested}", Button).focus()

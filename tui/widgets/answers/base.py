@@ -27,6 +27,8 @@ class AnswerWidget(Vertical):
     def focus_answer(self) -> None:
         for widget in self.query("*"):
             if widget.focusable:
+                if hasattr(widget, "select_on_focus"):
+                    widget.select_on_focus = False  # coming back to fix it must not wipe it
                 widget.focus()
                 return
         self.screen.set_focus(None)  # a card has nothing to type into: keys go to the screen
