@@ -60,7 +60,7 @@ def test_a_wrong_shaped_answer_or_unknown_exercise_is_invalid(tmp_path: Path, li
 def test_a_missing_field_is_named(tmp_path: Path, library) -> None:
     sub = read_submissions(write_lines(tmp_path / "s.jsonl", ['{"learner": "a", "exercise": "sample/nll-input"}']),
                            library)[0]
-    assert "missing or empty answer" in sub.problem
+    assert "missing answer" in sub.problem
 
 
 def test_the_same_answer_has_the_same_key_whatever_its_json_spacing(tmp_path: Path, library) -> None:
@@ -92,3 +92,10 @@ def test_directory_layout_reads_code_text_and_json_answers(tmp_path: Path, libra
 def test_a_missing_input_is_a_usage_error(tmp_path: Path, library) -> None:
     with pytest.raises(UsageError, match="no such file"):
         read_submissions(tmp_path / "nope.jsonl", library)
+
+
+def test_a_wrongly_typed_learner_is_named_as_such(tmp_path: Path) -> None:
+    from grader.batch.reader import parse_line
+
+    sub = parse_line('{"learner": 5, "exercise": "a/b", "answer": "1"}', 0, "s.jsonl:1")
+    assert sub.problem == "s.jsonl:1: learner must be a non-empty string, got a number"

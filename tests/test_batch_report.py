@@ -70,3 +70,18 @@ def test_json_report_keeps_input_order_and_the_spec_fields(tmp_path: Path) -> No
     assert [r["learner"] for r in data["results"]] == ["ada", "ada", "bob", "bob", "cy/../x", None]
     keys = {"learner", "exercise", "status", "score", "feedback", "duration_ms"}
     assert all(keys <= set(r) for r in data["results"]) and "summary" in data
+
+
+def test_a_line_naming_no_exercise_gets_no_column_and_no_points(tmp_path: Path) -> None:
+    from grader.batch.reader import Submission
+    from grader.batch.report import score_matrix, write_gradescope
+
+    unknown = Submission(0, "eve", "nope/nothing", "1", "s.jsonl:1: no exercise 'nope/nothing'", "s.jsonl:1",
+                         counted=False)
+    results = [Result.invalid(unknown), Result("eve", "d/a", "passed", 1.0, "", 1.0)]
+    exercises, matrix = score_matrix(results)
+    assert exercises == ["d/a"] and matrix == {"eve": {"d/a": 1.0}}
+    write_gradescope(tmp_path / "gs", results, {})
+    tests = json.loads((tmp_path / "gs" / "eve" / "results.json").read_text())["tests"]
+    assert [t["max_score"] for t in tests] == [0.0, 1.0]
+    assert "counted" not in Result.invalid(unknown).to_json()

@@ -32,6 +32,7 @@ class Submission:
     answer: Any
     problem: str | None = None
     where: str = ""  # file:line, for messages
+    counted: bool = True  # False when it names no gradable exercise: no column, no points
 
     @property
     def answer_hash(self) -> str:
@@ -77,13 +78,14 @@ def parse_line(line: str, index: int, where: str) -> Submission:
         return Submission(index, None, None, None, f"{where}:{e.colno}: not valid JSON ({e.msg})", where)
     if not isinstance(data, dict):
         return Submission(index, None, None, None, f"{where}: expected a JSON object, got {type(data).__name__}", where)
-    learner, exercise = data.get("learner"), data.get("exercise")
-    learner = learner if isinstance(learner, str) and learner else None
-    exercise = exercise if isinstance(exercise, str) and exercise else None
-    missing = [k for k, v in (("learner", learner), ("exercise", exercise)) if v is None]
+    raw = {k: data.get(k) for k in ("learner", "exercise")}
+    learner, exercise = (v if isinstance(v, str) and v else None for v in raw.values())
+    problems = [f"missing {k}" if k not in data else
+                f"{k} must be a non-empty string, got {_json_type(v)}" for k, v in raw.items()
+                if not (isinstance(v, str) and v)]
     if "answer" not in data:
-        missing.append("answer")
-    problem = f"{where}: missing or empty {', '.join(missing)}" if missing else None
+        problems.append("missing answer")
+    problem = f"{where}: {'; '.join(problems)}" if problems else None
     return Submission(index, learner, exercise, data.get("answer"), problem, where)
 
 
@@ -115,9 +117,11 @@ def check_shape(sub: Submission, library: Library) -> Submission:
         return sub
     entry = library.get(sub.exercise)
     if entry is None:
-        return _with_problem(sub, f"no exercise {sub.exercise!r} in the loaded decks")
+        return _with_problem(sub, f"{sub.where}: no exercise {sub.exercise!r} in the loaded decks", counted=False)
     problem = shape_problem(entry.exercise.kind, sub.answer)
-    return _with_problem(sub, problem) if problem else sub
+    if problem is None:
+        return sub
+    return _with_problem(sub, f"{sub.where}: {problem}", counted=entry.exercise.kind != "card")
 
 
 def shape_problem(kind: str, answer: Any) -> str | None:
@@ -144,5 +148,5 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _with_problem(sub: Submission, problem: str) -> Submission:
-    return Submission(sub.index, sub.learner, sub.exercise, sub.answer, problem, sub.where)
+def _with_problem(sub: Submission, problem: str, *, counted: bool = True) -> Submission:
+    return Submission(sub.index, sub.learner, sub.exercise, sub.answer, problem, sub.where, counted)

@@ -47,10 +47,10 @@ def write_json(path: Path, results: list[Result], summary: dict[str, Any]) -> No
 
 def score_matrix(results: list[Result]) -> tuple[list[str], dict[str, dict[str, float]]]:
     """learner -> exercise -> best score over that learner's submissions for it."""
-    exercises = sorted({r.exercise for r in results if r.exercise is not None and r.learner is not None})
+    exercises = sorted({r.exercise for r in results if r.exercise is not None and r.learner is not None and r.counted})
     matrix: dict[str, dict[str, float]] = {}
     for r in results:
-        if r.learner is None or r.exercise is None:
+        if r.learner is None or r.exercise is None or not r.counted:
             continue
         row = matrix.setdefault(r.learner, {})
         row[r.exercise] = max(row.get(r.exercise, 0.0), r.score)
@@ -118,7 +118,7 @@ def write_gradescope(root: Path, results: list[Result], summary: dict[str, Any])
 
 def _gradescope_test(r: Result) -> dict[str, Any]:
     output = f"{r.status}: {r.feedback}" + (f"\n\nYour output:\n{r.stdout}" if r.stdout else "")
-    return {"name": r.exercise or "unknown", "score": r.score, "max_score": 1.0,
+    return {"name": r.exercise or "unknown", "score": r.score, "max_score": 1.0 if r.counted else 0.0,
             "status": "passed" if r.status == "passed" else "failed", "output": output}
 
 

@@ -24,9 +24,12 @@ class Result:
     duration_ms: float
     stdout: str = ""
     cached: bool = False
+    counted: bool = True  # False for a line naming no gradable exercise: no CSV column, no points
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["counted"]
+        return data
 
     @classmethod
     def from_verdict(cls, sub: Submission, verdict: dict[str, Any], cached: bool = False) -> Result:
@@ -35,14 +38,15 @@ class Result:
 
     @classmethod
     def invalid(cls, sub: Submission) -> Result:
-        return cls(sub.learner, sub.exercise, "invalid", 0.0, sub.problem or "invalid submission", 0.0)
+        return cls(sub.learner, sub.exercise, "invalid", 0.0, sub.problem or "invalid submission", 0.0,
+                   counted=sub.counted)
 
 
 def failure_gist(feedback: str) -> str:
     """The part of a feedback message that learners who made the same mistake share."""
     first = feedback.strip().splitlines()[0] if feedback.strip() else ""
     first = re.sub(r"^trial \d+ of \d+: ", "", first)
-    return first[:70]
+    return first if len(first) <= 70 else first[:69] + "…"
 
 
 def summarize(results: list[Result]) -> dict[str, Any]:

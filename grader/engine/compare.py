@@ -115,8 +115,8 @@ def _num(x: Any) -> str:
 
 def excerpt(t: torch.Tensor) -> str:
     with _printoptions():
-        text = repr(t).replace("\n", " ")
-    return " ".join(text.split())[:160]
+        text = " ".join(repr(t).split())
+    return text if len(text) <= 160 else text[:159] + "…"
 
 
 class _printoptions:
