@@ -131,7 +131,7 @@ def values_equal(truth: Any, literal: Any, tol: float, rtol: float) -> str | Non
     """For `predict`: the learner's literal against the evaluated truth; None when equal."""
     if isinstance(truth, torch.Size):
         if not (isinstance(literal, list | tuple) and all(type(d) is int for d in literal)):
-            return f"a shape is a tuple of whole numbers, such as {tuple(truth)}"
+            return "a shape is a tuple of whole numbers, such as (2, 3)"
         return None if tuple(literal) == tuple(truth) else "not the shape"
     if isinstance(truth, torch.Tensor):
         try:

@@ -80,7 +80,7 @@ def grade_predict(exercise: Predict, answer: Any, truth_value: Any) -> Verdict:
     shown = _show(truth_value)
     if problem is None:
         return single(True, f"right: {shown}")
-    return single(False, problem, {"answer": shown})
+    return single(False, f"{answer.strip()[:60]}: {problem}", {"answer": shown})
 
 
 def _show(value: Any) -> str:

@@ -130,9 +130,9 @@ class ReviewScreen(Screen[None]):
         if action == "reveal":
             return answering and self.kind == "card"
         if action in ("submit", "give_up"):
-            return self.phase in ("answer", "rate") and self.kind not in (None, "card")
+            return self.phase in ("answer", "rate") and self.kind not in (None, "card") and not self.gave_up
         if action == "run":
-            return self.kind == "code" and self.phase in ("answer", "rate")
+            return self.kind == "code" and self.phase in ("answer", "rate") and not self.gave_up
         if action == "hint":
             return self.entry is not None and self.hints_used < len(self.entry.exercise.hints)
         if action in ("bury", "suspend", "edit"):
@@ -242,7 +242,7 @@ class ReviewScreen(Screen[None]):
             view.clear()
         view.show_solution(solution_markdown(self.entry.exercise, self.verdict))
         view.show_explanation(self.entry.exercise.explanation)
-        self._offer_ratings()
+        self._offer_ratings()  # the suggestion (again) takes the focus: checking again is over
 
     # --- rating -----------------------------------------------------------------------------
     def attempt(self) -> Any:

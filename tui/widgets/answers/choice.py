@@ -9,9 +9,17 @@ from textual.widgets import SelectionList
 from tui.widgets.answers.base import AnswerWidget
 
 
+def option_text(number: int, markdown: str) -> Text:
+    """An option's Markdown, one line: `code` spans styled as code instead of showing backticks."""
+    text = Text(f"{number}. ")
+    for i, part in enumerate(markdown.strip().split("`")):
+        text.append(part, style="bold cyan" if i % 2 else "")
+    return text
+
+
 class ChoiceAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
-        options = [(Text(f"{i + 1}. {text}"), i) for i, text in enumerate(self.exercise.options)]
+        options = [(option_text(i + 1, text), i) for i, text in enumerate(self.exercise.options)]
         yield SelectionList[int](*options, id="choice-options")
 
     @property
