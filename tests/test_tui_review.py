@@ -344,3 +344,21 @@ async def test_theme_and_device_are_saved_and_the_theme_comes_back(tmp_path: Pat
     async with again.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert again.theme == "nord"
+
+
+@sync
+async def test_f1_explains_the_study_flow_and_escape_closes_it(tmp_path: Path) -> None:
+    from textual.widgets import Markdown
+
+    from tui.screens.help import HelpScreen
+
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "How studying works" in app.screen.query_one(Markdown).source
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DecksScreen)

@@ -242,10 +242,10 @@ class TorchDrillApp(App[None]):
         self.push_screen(ReviewScreen(deck=None))
 
     def action_show_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def on_unmount(self) -> None:
         for closer in (getattr(self.grader, "close", None), getattr(self.study, "close", None)):
