@@ -79,8 +79,8 @@ def test_a_line_naming_no_exercise_gets_no_column_and_no_points(tmp_path: Path) 
     unknown = Submission(0, "eve", "nope/nothing", "1", "s.jsonl:1: no exercise 'nope/nothing'", "s.jsonl:1",
                          counted=False)
     results = [Result.invalid(unknown), Result("eve", "d/a", "passed", 1.0, "", 1.0)]
-    exercises, matrix = score_matrix(results)
-    assert exercises == ["d/a"] and matrix == {"eve": {"d/a": 1.0}}
+    exercises, matrix = score_matrix(results + [Result.invalid(Submission(1, "zed", "nope/x", "1", "bad", "", False))])
+    assert exercises == ["d/a"] and matrix == {"eve": {"d/a": 1.0}, "zed": {}}
     write_gradescope(tmp_path / "gs", results, {})
     tests = json.loads((tmp_path / "gs" / "eve" / "results.json").read_text())["tests"]
     assert [t["max_score"] for t in tests] == [0.0, 1.0]

@@ -50,9 +50,11 @@ def score_matrix(results: list[Result]) -> tuple[list[str], dict[str, dict[str, 
     exercises = sorted({r.exercise for r in results if r.exercise is not None and r.learner is not None and r.counted})
     matrix: dict[str, dict[str, float]] = {}
     for r in results:
-        if r.learner is None or r.exercise is None or not r.counted:
+        if r.learner is None:
             continue
-        row = matrix.setdefault(r.learner, {})
+        row = matrix.setdefault(r.learner, {})  # every learner gets a row, even with nothing gradable
+        if r.exercise is None or not r.counted:
+            continue
         row[r.exercise] = max(row.get(r.exercise, 0.0), r.score)
     return exercises, matrix
 
