@@ -250,10 +250,6 @@ def blank_count(template: str) -> int:
     return template.count(BLANK)
 
 
-def first_blank_line(template: str) -> int:
-    return template[: template.find(BLANK)].count("\n") + 1 if BLANK in template else 1
-
-
 SNAKE = re.compile(r"[-_]+")
 
 

@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import math
-import struct
 from typing import Any
 
 import torch
@@ -146,12 +145,6 @@ class Opaque:
 
     def __repr__(self) -> str:
         return f"<{self.type_name} object>"
-
-
-def frame(message: dict[str, Any]) -> bytes:
-    """Length-prefixed JSON, the one message format between child and grader."""
-    body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
-    return struct.pack(">I", len(body)) + body
 
 
 def unframe(body: bytes) -> dict[str, Any]:
