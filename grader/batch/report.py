@@ -7,6 +7,7 @@ The format is chosen by name (`--format`) or, failing that, by the output's exte
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -125,9 +126,12 @@ def _gradescope_test(r: Result) -> dict[str, Any]:
 
 
 def _safe_name(learner: str) -> str:
-    """A learner id as one path component: nothing that climbs out of ROOT or hides."""
-    name = re.sub(r"[^\w.@+-]", "_", learner).lstrip(".")
-    return name or "_"
+    """A learner id as one path component: nothing that climbs out of ROOT or hides. An id that had
+    to change gets a short hash of the original, so `a/b` and `a_b` never share a folder."""
+    name = re.sub(r"[^\w.@+-]", "_", learner).lstrip(".") or "_"
+    if name != learner:
+        name += "-" + hashlib.sha256(learner.encode()).hexdigest()[:8]
+    return name
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -7,6 +7,8 @@ arrives. A re-run, or a run after an interruption, grades only what is not yet r
 
 from __future__ import annotations
 
+import sys
+
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +47,8 @@ def run_batch(submissions: Path, quizzes: Path, *, out: Path | Sequence[Path] | 
               scheduler: str | None = None, progress: bool | None = None) -> BatchOutcome:
     """Grade a JSONL file or directory layout; write each `out` (format by `formats` or extension)."""
     outputs = _outputs(out, formats)
+    if scheduler and workers:
+        print("note: --workers is ignored with --scheduler: the cluster's workers grade", file=sys.stderr)
     library = load_library([quizzes])
     subs = read_submissions(submissions, library)
     versions = _versions(library, subs)
