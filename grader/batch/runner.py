@@ -7,10 +7,9 @@ arrives. A re-run, or a run after an interruption, grades only what is not yet r
 
 from __future__ import annotations
 
-import sys
-
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
