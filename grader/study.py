@@ -74,7 +74,8 @@ class Recorded:
 class Study:
     """One learner's database over one library of decks."""
 
-    def __init__(self, library: Library, db_path: Path) -> None:
+    def __init__(self, library: Library, db_path: Path, now: datetime | None = None) -> None:
+        """`now` stamps exercises seen for the first time (tests and the app pass their clock)."""
         self.library = library
         try:
             self.store = Store(db_path)
@@ -82,7 +83,7 @@ class Study:
             raise UsageError(f"{db_path}: {e}") from None
         self._settings = settings_mod.load(self.store)
         self._scheduler = scheduler.make_scheduler(self._settings)
-        queue.sync(self.store, library.entries, datetime.now(UTC))
+        queue.sync(self.store, library.entries, now or datetime.now(UTC))
 
     # -- what to study ---------------------------------------------------------------------------
     def counts(self, now: datetime) -> dict[str, DeckCounts]:

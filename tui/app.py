@@ -72,7 +72,7 @@ class TorchDrillApp(App[None]):
         if self.study is None:
             from grader.study import Study
 
-            self.study = Study(self.library, self.db)
+            self.study = Study(self.library, self.db, self.now())
         settings = self.study.settings()
         if settings.theme in self.available_themes:
             self.theme = settings.theme
@@ -179,7 +179,7 @@ class TorchDrillApp(App[None]):
         self._deck_signature = self._signature()
         # Study syncs new and changed exercises into the store when it opens: reopen it.
         self.study.close()
-        self.study = type(self.study)(self.library, self.db)
+        self.study = type(self.study)(self.library, self.db, self.now())
         if self.grader is not None and self.grader_state == "ready":
             self._reload_grader()
         for screen in self.screen_stack:
