@@ -13,30 +13,16 @@ import torch
 from grader.deck.model import Code, Expr, Fill
 from grader.engine.compare import first_difference
 from grader.engine.forbid import resolve
-from grader.engine.program import trials_of
-from grader.engine.service import _restore_globals
-from grader.sandbox import wire
-from grader.sandbox.harness import Program, run_trial
+from grader.engine.program import plan
+from grader.engine.service import run_reference
 
 Observations = list[tuple[str, Any]]
 
 
 def reference_runs(gid: str, ex: Expr | Fill | Code, device: str) -> list[tuple[Observations, Observations]]:
-    """Each trial's reference observations, run twice."""
-    from grader.engine.program import plan
-
-    answer = ex.solution
-    p = plan(gid, ex, answer, device, hidden=False)
-    out = []
-    for trial in trials_of(gid, ex):
-        runs = []
-        for _ in range(2):
-            result = run_trial(Program(p.reference.setup, p.reference.answer, p.reference.check, p.reference.mode,
-                                       device), trial.params, trial.seed)
-            _restore_globals()
-            runs.append([(n, wire.decode(v)) for n, v in result.observations])
-        out.append((runs[0], runs[1]))
-    return out
+    """Each seeded trial's reference observations, run twice."""
+    p = plan(gid, ex, ex.solution, device, hidden=False)
+    return [(run_reference(p.reference, t), run_reference(p.reference, t)) for t in p.trials]
 
 
 def weaknesses(gid: str, ex: Expr | Fill | Code, device: str) -> list[str]:

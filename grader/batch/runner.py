@@ -7,7 +7,6 @@ arrives. A re-run, or a run after an interruption, grades only what is not yet r
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,6 +21,7 @@ from grader.batch.progress import Progress
 from grader.batch.reader import Submission, read_submissions
 from grader.batch.report import format_for, write_report
 from grader.batch.result import Result, summarize, summary_table
+from grader.deck.fingerprint import content_hash
 from grader.deck.loader import Library, load_library
 from grader.errors import UsageError
 
@@ -92,7 +92,7 @@ def _versions(library: Library, subs: list[Submission]) -> dict[str, str]:
     versions = {}
     for gid in {s.exercise for s in subs if s.key}:
         entry = library.get(gid)
-        versions[gid] = hashlib.sha256(entry.exercise.model_dump_json().encode()).hexdigest()[:16]
+        versions[gid] = content_hash(entry.exercise)
     return versions
 
 

@@ -7,7 +7,6 @@ Also runnable as `python -m grader.engine.service` for the torch-free client (se
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -15,15 +14,16 @@ from typing import Any
 
 import torch
 
+from grader.deck.fingerprint import content_hash
 from grader.deck.loader import Entry, Library, load_library
 from grader.deck.model import Card, Choice, Numeric, Predict
 from grader.engine import simple
 from grader.engine.answers import AnswerError
 from grader.engine.compare import first_difference
-from grader.engine.program import Forbidden, Plan, plan
+from grader.engine.program import Forbidden, Plan, Trial, plan
 from grader.engine.verdict import Verdict, invalid
 from grader.sandbox import wire
-from grader.sandbox.harness import run_trial
+from grader.sandbox.harness import Program, run_trial
 from grader.sandbox.runner import RunOutcome, Sandbox
 
 SIGNALS = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 24: "SIGXCPU"}
@@ -33,10 +33,6 @@ def pick_device(requested: str | None) -> str:
     if requested == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
     return requested or ("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def fingerprint(exercise: Any) -> str:
-    return hashlib.sha256(exercise.model_dump_json().encode()).hexdigest()[:16]
 
 
 class Grader:
@@ -102,7 +98,7 @@ class Grader:
                                          "please report it")
 
     def truth(self, entry: Entry) -> Any:
-        key = (entry.gid, fingerprint(entry.exercise))
+        key = (entry.gid, content_hash(entry.exercise))
         if key not in self._truths:
             self._truths[key] = simple.truth(entry.exercise, self.device)
             _trim(self._truths)
@@ -122,19 +118,24 @@ class Grader:
 
     def reference(self, entry: Entry, p: Plan, index: int) -> list[tuple[str, Any]]:
         trial = p.trials[index]
-        key = (fingerprint(entry.exercise), index, self.device)
+        key = (content_hash(entry.exercise), index, self.device)
         if trial.hidden or key not in self._references:
-            result = run_trial(p.reference, trial.params, trial.seed)
-            _restore_globals()
-            if result.error or result.memory:
-                detail = result.error["message"] if result.error else "it ran out of memory"
-                raise simple.ReferenceError_(f"the exercise's reference failed in trial {index + 1}: {detail}")
-            observations = [(n, wire.decode(v)) for n, v in result.observations]
+            observations = run_reference(p.reference, trial)
             if trial.hidden:
                 return observations
             self._references[key] = observations
             _trim(self._references)
         return self._references[key]
+
+
+def run_reference(program: Program, trial: Trial) -> list[tuple[str, Any]]:
+    """One trial of authored code, here in the trusted grader; raises ReferenceError_ if it fails."""
+    result = run_trial(program, trial.params, trial.seed)
+    _restore_globals()
+    if result.error or result.memory:
+        detail = result.error["message"] if result.error else "it ran out of memory"
+        raise simple.ReferenceError_(f"the exercise's reference failed in trial {trial.index + 1}: {detail}")
+    return [(n, wire.decode(v)) for n, v in result.observations]
 
 
 def _job(p: Plan) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from grader.srs.fingerprint import content_hash, graded_hash
+from grader.deck.fingerprint import content_hash, graded_hash
 from grader.srs.settings import Settings
 from grader.srs.store import Store
 
