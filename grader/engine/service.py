@@ -112,13 +112,14 @@ class Grader:
             return invalid(str(e))
         except Forbidden as e:
             return Verdict("forbidden", 0.0, "\n".join(u.message() for u in e.uses))
-        expected = [self.reference(entry, p, i) for i in range(len(p.trials))]
+        version = content_hash(ex)
+        expected = [self.reference(version, p, trial) for trial in p.trials]
         outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout)
         return judge(expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible)
 
-    def reference(self, entry: Entry, p: Plan, index: int) -> list[tuple[str, Any]]:
-        trial = p.trials[index]
-        key = (content_hash(entry.exercise), index, self.device)
+    def reference(self, version: str, p: Plan, trial: Trial) -> list[tuple[str, Any]]:
+        """The reference's observations for `trial`, cached by (exercise content, trial, device)."""
+        key = (version, trial.index, self.device)
         if trial.hidden or key not in self._references:
             observations = run_reference(p.reference, trial)
             if trial.hidden:
