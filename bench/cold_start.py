@@ -20,7 +20,7 @@ from pathlib import Path
 CHILD = """
 import sys, time
 from pathlib import Path
-from tui.app import keep_numpy_out, make_app
+from tui.app import keep_numpy_out, TorchDrillApp
 keep_numpy_out()
 
 async def ready(pilot):
@@ -31,7 +31,7 @@ async def ready(pilot):
     print(time.time(), flush=True)
     pilot.app.exit()
 
-make_app(Path(sys.argv[1]), Path(sys.argv[2])).run(headless=True, size=(100, 30), auto_pilot=ready)
+TorchDrillApp(Path(sys.argv[1]), Path(sys.argv[2])).run(headless=True, size=(100, 30), auto_pilot=ready)
 """
 
 

@@ -25,12 +25,10 @@ def quizzes_option(f: Any) -> Any:
 
 
 def db_option(f: Any) -> Any:
-    return click.option("--db", type=click.Path(path_type=Path), envvar=DB_ENV, default=None,
+    # No click envvar here: the variable is read last, in _db, so a flag before or after the
+    # subcommand always beats it.
+    return click.option("--db", type=click.Path(path_type=Path), default=None,
                         help=f"SQLite file of your reviews (env {DB_ENV}; default data/torchdrill.db).")(f)
-
-
-def debug_option(f: Any) -> Any:
-    return click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short messages.")(f)
 
 
 def _root_option(name: str) -> Any:
@@ -51,27 +49,35 @@ def _db(path: Path | None) -> Path:
 
 
 class Group(click.Group):
-    """Turns our errors into a message and exit 2; tracebacks only with --debug."""
+    """Turns errors into a message (exit 2 for usage, 1 for the unexpected); tracebacks only with --debug."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except UsageError as e:
-            if "--debug" in sys.argv:
-                raise
-            click.echo(f"torchdrill: {e}", err=True)
-            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
         except KeyboardInterrupt:
             click.echo("torchdrill: interrupted", err=True)
             ctx.exit(130)
+        except Exception as e:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(e, UsageError):
+                click.echo(f"torchdrill: {e}", err=True)
+                ctx.exit(2)
+            click.echo(f"torchdrill: unexpected error: {type(e).__name__}: {e}\n"
+                       "Run the same command as `torchdrill --debug ...` to see the traceback, and please "
+                       "report it.", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=Group, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @quizzes_option
 @db_option
+@click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short messages.")
 @click.pass_context
-def main(ctx: click.Context, quizzes: Path | None, db: Path | None) -> None:
+def main(ctx: click.Context, quizzes: Path | None, db: Path | None, debug: bool) -> None:
     """torchdrill: spaced-repetition drills for the nuts and bolts of PyTorch.
 
     Run without a command to open the terminal app on the decks in ./quizzes.
@@ -98,9 +104,8 @@ def main(ctx: click.Context, quizzes: Path | None, db: Path | None) -> None:
               help="Where to run references and answers (default: cuda when available).")
 @click.option("--quick", is_flag=True, help="Only the schema and ids; run no code.")
 @db_option
-@debug_option
 def validate(paths: tuple[Path, ...], quizzes: Path | None, device: str | None, quick: bool,
-             db: Path | None, debug: bool) -> None:
+             db: Path | None) -> None:
     """Check decks as an author would want.
 
     Schema, ids, and, for every exercise, that its reference passes its own checks and that an
@@ -128,10 +133,8 @@ def validate(paths: tuple[Path, ...], quizzes: Path | None, device: str | None, 
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes.")
 @db_option
-@debug_option
 def grade(submissions: Path, quizzes: Path | None, out: tuple[Path, ...], formats: tuple[str, ...],
-          workers: int | None, device: str | None, regrade: bool, scheduler: str | None, db: Path | None,
-          debug: bool) -> None:
+          workers: int | None, device: str | None, regrade: bool, scheduler: str | None, db: Path | None) -> None:
     """Grade a batch of submissions and print a summary per exercise.
 
     SUBMISSIONS is JSON Lines, each line {"learner": ..., "exercise": "deck/id", "answer": ...}, or a
@@ -205,7 +208,8 @@ def stats(as_json: bool, quizzes: Path | None, db: Path | None) -> None:
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
               help="Check grading on this device (default: cuda when available).")
 @quizzes_option
-def doctor(device: str | None, quizzes: Path | None) -> None:
+@db_option
+def doctor(device: str | None, quizzes: Path | None, db: Path | None) -> None:
     """Show which sandbox protections are active on this machine, and the grading device."""
     from grader.engine.doctor import run_doctor
 
@@ -216,7 +220,8 @@ def doctor(device: str | None, quizzes: Path | None) -> None:
 
 
 @main.command()
-def schema() -> None:
+@db_option
+def schema(db: Path | None) -> None:
     """Print the JSON Schema of a deck file (point your editor's YAML language server at it)."""
     from grader.deck.schema import deck_schema
 
@@ -227,7 +232,8 @@ def schema() -> None:
 @click.argument("kind", type=click.Choice(["card", "choice", "numeric", "predict", "expr", "fill", "code"]))
 @click.argument("target", metavar="DECK/ID")
 @quizzes_option
-def new(kind: str, target: str, quizzes: Path | None) -> None:
+@db_option
+def new(kind: str, target: str, quizzes: Path | None, db: Path | None) -> None:
     """Append a commented skeleton exercise of KIND to the deck file, ready to edit.
 
     The deck file is the one whose deck is DECK, or quizzes/DECK.yaml, created if needed.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -26,3 +27,10 @@ def grader(sample_quizzes: Path):
 
     with Grader(load_library([sample_quizzes]), "cpu") as g:
         yield g
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever TORCHDRILL_* the caller has set, tests (and the processes they start) never see it."""
+    for name in [n for n in os.environ if n.startswith("TORCHDRILL_")]:
+        monkeypatch.delenv(name)

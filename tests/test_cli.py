@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 TORCHDRILL = [sys.executable, "-m", "grader.cli"]
 
 
@@ -54,7 +56,7 @@ def test_doctor_on_a_missing_device_is_a_message_not_a_traceback(tmp_path: Path)
     import torch
 
     if torch.cuda.is_available():
-        return
+        pytest.skip("this machine has CUDA: the message for a missing device cannot be seen here")
     result = run("doctor", "--device", "cuda", cwd=tmp_path)
     assert result.returncode == 2 and "no CUDA device" in result.stderr and "Traceback" not in result.stderr
 
@@ -63,3 +65,21 @@ def test_every_help_reads_without_a_traceback() -> None:
     for sub in ["", "grade", "validate", "due", "review", "stats", "doctor", "schema", "new"]:
         result = run(*([sub] if sub else []), "--help")
         assert result.returncode == 0 and len(result.stdout) > 100 and "Traceback" not in result.stderr, sub
+
+
+def test_a_db_flag_before_or_after_the_subcommand_beats_the_variable(sample_quizzes: Path, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    monkeypatch.setenv("TORCHDRILL_DB", str(tmp_path / "env.db"))
+    for args in (["--db", str(tmp_path / "root.db"), "due"], ["due", "--db", str(tmp_path / "sub.db")]):
+        assert run("--quizzes", str(sample_quizzes), *args, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "root.db").exists() and (tmp_path / "sub.db").exists() and not (tmp_path / "env.db").exists()
+    assert run("--quizzes", str(sample_quizzes), "due", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_debug_is_one_root_option_that_shows_the_traceback(tmp_path: Path) -> None:
+    quiet = run("review", "x/y", "--answer", "1", "--quizzes", str(tmp_path / "none"), cwd=tmp_path)
+    loud = run("--debug", "review", "x/y", "--answer", "1", "--quizzes", str(tmp_path / "none"), cwd=tmp_path)
+    assert quiet.returncode == 2 and "Traceback" not in quiet.stderr and "no decks" in quiet.stderr
+    assert "Traceback" in loud.stderr and "UsageError" in loud.stderr
+    assert run("grade", "--debug", "x.jsonl").returncode == 2  # not a subcommand option any more

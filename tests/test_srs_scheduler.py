@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from test_srs_queue import NOW, PASS, open_study
 
@@ -91,3 +94,29 @@ def test_times_may_be_given_in_any_timezone(tmp_path: Path) -> None:
     with open_study(tmp_path, n=1) as study:
         rec = study.record(GID, PASS, "good", datetime(2026, 3, 2, 13, 0, tzinfo=paris))
     assert rec.due.tzinfo is not None
+
+
+@pytest.mark.slow
+def test_the_oldest_fsrs_we_allow_passes_the_scheduling_tests_and_stays_torch_free(tmp_path: Path) -> None:
+    """fsrs releases change their numbers (default parameters, stability updates), so the floor is
+    checked by behaviour: the scheduling tests pass on it, and importing it leaves torch out."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    floor = re.search(r'"fsrs>=([0-9.]+)', (root / "pyproject.toml").read_text()).group(1)
+    target = tmp_path / "old"
+    got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                          f"fsrs=={floor}"], capture_output=True, text=True)
+    if got.returncode != 0:
+        pytest.skip(f"cannot install fsrs=={floor} here (no package index?): {got.stderr.strip()[:200]}")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(root)])}
+    probe = "import sys, fsrs; print(fsrs.__file__, 'torch' in sys.modules)"
+    where, torch_loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                                         check=True).stdout.split()
+    assert where.startswith(str(target)) and torch_loaded == "False"
+    tests = [str(root / "tests" / f) for f in ("test_srs_scheduler.py", "test_srs_queue.py", "test_study.py")]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider", *tests],
+                         capture_output=True, text=True, env=env, cwd=root)
+    assert run.returncode == 0, run.stdout[-2000:]

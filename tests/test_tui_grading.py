@@ -7,12 +7,12 @@ from pathlib import Path
 from test_tui_support import SIZE, clock, copy_sample, sync
 from textual.widgets import TextArea
 
-from tui.app import make_app
+from tui.app import TorchDrillApp
 
 
 @sync
 async def test_code_answers_are_graded_by_the_real_service(tmp_path: Path) -> None:
-    app = make_app(copy_sample(tmp_path / "quizzes"), tmp_path / "td.db", clock=clock)
+    app = TorchDrillApp(copy_sample(tmp_path / "quizzes"), tmp_path / "td.db", clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")
         review = app.screen

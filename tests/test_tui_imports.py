@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DRIVE_TO_DECK_LIST = """
 import asyncio, sys
 from pathlib import Path
-from tui.app import keep_numpy_out, make_app
+from tui.app import keep_numpy_out, TorchDrillApp
 keep_numpy_out()  # as run_app does
 from tui.screens.decks import DecksScreen
 
 async def main():
-    app = make_app(Path(sys.argv[1]), Path(sys.argv[2]))  # the real GraderClient, started in the background
+    app = TorchDrillApp(Path(sys.argv[1]), Path(sys.argv[2]))  # the real GraderClient, started in the background
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, DecksScreen), app.screen

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, TextArea
 
 from grader.deck.loader import load_library
 from grader.study import Study
-from tui.app import make_app
+from tui.app import TorchDrillApp
 from tui.screens.decks import DecksScreen
 from tui.screens.review import ReviewScreen
 from tui.widgets.verdict import VerdictView
@@ -23,7 +23,7 @@ from tui.widgets.verdict import VerdictView
 
 def _app(tmp_path: Path, grader: FakeGrader | None = None):
     quizzes = copy_sample(tmp_path / "quizzes")
-    return make_app(quizzes, tmp_path / "td.db", grader or FakeGrader(), clock=clock)
+    return TorchDrillApp(quizzes, tmp_path / "td.db", grader or FakeGrader(), clock=clock)
 
 
 def _study(tmp_path: Path) -> Study:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from test_tui_support import SIZE, FakeGrader, clock, copy_sample
 
-from tui.app import make_app
+from tui.app import TorchDrillApp
 
 
 async def _grader_ready(pilot) -> None:
@@ -21,13 +21,13 @@ async def _grader_ready(pilot) -> None:
 
 def _app(tmp_path: Path):
     quizzes = copy_sample(tmp_path / "quizzes")
-    return make_app(quizzes, tmp_path / "td.db", FakeGrader(), clock=clock)
+    return TorchDrillApp(quizzes, tmp_path / "td.db", FakeGrader(), clock=clock)
 
 
 def test_deck_list(snap_compare, tmp_path: Path, monkeypatch) -> None:
     (copy_sample(tmp_path / "quizzes") / "broken.yaml").write_text("deck: broken\nexercises: [1]\n")
     monkeypatch.chdir(tmp_path)  # problems are named as the learner named the directory: quizzes/...
-    app = make_app(Path("quizzes"), Path("td.db"), FakeGrader(), clock=clock)
+    app = TorchDrillApp(Path("quizzes"), Path("td.db"), FakeGrader(), clock=clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=_grader_ready)
 
 

@@ -1,6 +1,6 @@
 """Wiring only: build the app from a decks directory and a database file.
 
-`make_app` is what the CLI and the tests call alike. Nothing here imports torch: the
+`TorchDrillApp` is what the CLI and the tests build alike. Nothing here imports torch: the
 grader service (which does) is a subprocess that `GraderClient` starts in the background.
 """
 
@@ -61,7 +61,6 @@ class TorchDrillApp(App[None]):
         self.library: Any = None
         self.grader_state = "starting"
         self.grader_device: str | None = None
-        self.grader_error: str | None = None
         self._start_grader = start_grader
 
     # --- start-up ---------------------------------------------------------------------------
@@ -148,7 +147,6 @@ class TorchDrillApp(App[None]):
             return
         self.grader_state = message.state
         self.grader_device = message.device
-        self.grader_error = message.error
         self._show_grader_state()
         if message.state == "failed":
             self.notify(
@@ -256,19 +254,6 @@ class TorchDrillApp(App[None]):
                     pass
 
 
-def make_app(
-    quizzes: Path,
-    db: Path,
-    grader: Any = None,
-    *,
-    clock: Clock = utc_now,
-    study: Any = None,
-    start_grader: bool = True,
-) -> TorchDrillApp:
-    """The app over `quizzes` and `db`; tests inject a grader, a study and a fixed clock."""
-    return TorchDrillApp(Path(quizzes), Path(db), grader, clock=clock, study=study, start_grader=start_grader)
-
-
 def keep_numpy_out() -> None:
     """Make `import numpy` fail in this process, unless something already imported it.
 
@@ -281,4 +266,4 @@ def keep_numpy_out() -> None:
 def run_app(quizzes: Path, db: Path) -> None:
     keep_numpy_out()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
-    make_app(quizzes, db).run()
+    TorchDrillApp(Path(quizzes), Path(db)).run()

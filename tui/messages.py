@@ -28,15 +28,5 @@ class Graded(Message):
         self.error = error
 
 
-class ReviewRecorded(Message):
-    """A rating was committed to the store."""
-
-    def __init__(self, gid: str, rating: str, message: str) -> None:
-        super().__init__()
-        self.gid = gid
-        self.rating = rating
-        self.message = message
-
-
 class DecksChanged(Message):
     """Decks were reloaded from disk (after an edit)."""

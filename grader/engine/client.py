@@ -72,6 +72,7 @@ class GraderClient:
             except (OSError, subprocess.TimeoutExpired):
                 proc.kill()
         self._set_state("stopped")
+        self._ready.set()  # anyone in wait_ready learns now that the service is gone, not at its timeout
 
     # -- internals -----------------------------------------------------------------------------
     def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:

@@ -48,10 +48,6 @@ class Grader:
         self._references: OrderedDict[tuple[str, int, str], list[tuple[str, Any]]] = OrderedDict()
         self._truths: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
-    @classmethod
-    def for_paths(cls, paths: list[Path], device: str | None = None) -> Grader:
-        return cls(load_library(paths), device)
-
     def start(self) -> None:
         if not self.sandbox.alive():
             self.sandbox.start()

@@ -1,19 +1,20 @@
 """FSRS through the `fsrs` package: card rows <-> fsrs cards, the next state, interval labels.
 
-Fuzz is seeded from the card's id and review count, so the intervals shown before a rating
-are exactly the ones that rating then gets.
+Only the package's public API (Scheduler, Card, Rating, State). Fuzz is ours, seeded from the
+card's id and review count, so the intervals shown before a rating are exactly the ones that
+rating then gets.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fsrs
-import fsrs.scheduler as fsrs_scheduler
 
 from grader.srs.settings import Settings
 
@@ -46,27 +47,40 @@ class CardState:
         return cls(row["state"], row["step"], row["stability"], row["difficulty"], row["due"], row["last_review"])
 
 
-class _SeededScheduler(fsrs.Scheduler):
-    seed: int = 0
-
-    def _get_fuzzed_interval(self, *, interval: timedelta) -> timedelta:
-        # fsrs draws from the module's random(); swap in a seeded one for this call only.
-        saved = fsrs_scheduler.random
-        fsrs_scheduler.random = random.Random(self.seed).random
-        try:
-            return super()._get_fuzzed_interval(interval=interval)
-        finally:
-            fsrs_scheduler.random = saved
+# Anki's fuzz ranges (the same table fsrs and Anki use): the wider the interval, the wider the fuzz.
+FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, math.inf, 0.05))
 
 
-def make_scheduler(settings: Settings) -> _SeededScheduler:
-    return _SeededScheduler(
+@dataclass(frozen=True)
+class Policy:
+    """An fsrs Scheduler without its own fuzz, plus fuzz of ours seeded by the card and its review
+    count: the interval shown on a rating button is exactly the one that rating then gets, and no
+    module-level random state (shared between threads) is touched."""
+
+    fsrs: fsrs.Scheduler
+    fuzz: bool
+    maximum_interval: int
+
+
+def make_scheduler(settings: Settings) -> Policy:
+    scheduler = fsrs.Scheduler(
         desired_retention=settings.desired_retention,
         learning_steps=[timedelta(minutes=m) for m in settings.learning_steps_minutes],
         relearning_steps=[timedelta(minutes=m) for m in settings.relearning_steps_minutes],
         maximum_interval=settings.maximum_interval_days,
-        enable_fuzzing=settings.fuzz,
+        enable_fuzzing=False,
     )
+    return Policy(scheduler, settings.fuzz, settings.maximum_interval_days)
+
+
+def fuzzed_days(days: int, seed: int, maximum: int) -> int:
+    """A review interval of `days`, moved by a seeded draw within Anki's fuzz range."""
+    if days < 2.5:
+        return days
+    delta = 1.0 + sum(factor * max(min(float(days), end) - start, 0.0) for start, end, factor in FUZZ_RANGES)
+    high = min(round(days + delta), maximum)
+    low = min(max(2, round(days - delta)), high)
+    return min(round(random.Random(seed).random() * (high - low + 1) + low), maximum)
 
 
 def _to_fsrs(card: CardState) -> fsrs.Card:
@@ -86,10 +100,12 @@ def _seed(gid: str, reps: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{gid}:{reps}".encode()).digest()[:8], "big")
 
 
-def next_state(scheduler: _SeededScheduler, gid: str, reps: int, card: CardState, rating: str,
-               now: datetime) -> CardState:
-    scheduler.seed = _seed(gid, reps)
-    new, _log = scheduler.review_card(_to_fsrs(card), RATING[rating], review_datetime=now.astimezone(UTC))
+def next_state(policy: Policy, gid: str, reps: int, card: CardState, rating: str, now: datetime) -> CardState:
+    moment = now.astimezone(UTC)
+    new, _log = policy.fsrs.review_card(_to_fsrs(card), RATING[rating], review_datetime=moment)
+    if policy.fuzz and new.state == fsrs.State.Review:
+        days = fuzzed_days((new.due - moment).days, _seed(gid, reps), policy.maximum_interval)
+        new.due = moment + timedelta(days=days)
     return _from_fsrs(new)
 
 

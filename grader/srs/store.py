@@ -73,8 +73,5 @@ class Store:
         cur.row_factory = sqlite3.Row
         return cur.execute(sql, params)
 
-    def integrity(self) -> str:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
-
     def close(self) -> None:
         self.conn.close()
