@@ -39,16 +39,21 @@ for n in (2, 5, 9):
 
 def make_batch(folder: Path, n: int) -> Path:
     path = folder / "subs.jsonl"
-    lines = (json.dumps({"learner": f"l{i:05d}", "exercise": "sample/mse-by-hand", "answer": RIGHT if i % 4 else WRONG})
-             for i in range(n))
+    lines = (
+        json.dumps(
+            {"learner": f"l{i:05d}", "exercise": "sample/mse-by-hand", "answer": RIGHT if i % 4 else WRONG}
+        )
+        for i in range(n)
+    )
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def timed_batch(subs: Path, quizzes: Path, folder: Path, tag: str, **kw) -> float:
     started = time.perf_counter()
-    outcome = run_batch(subs, quizzes, db=folder / f"{tag}.db", device="cpu", echo=lambda *a, **k: None,
-                        progress=False, **kw)
+    outcome = run_batch(
+        subs, quizzes, db=folder / f"{tag}.db", device="cpu", echo=lambda *a, **k: None, progress=False, **kw
+    )
     elapsed = time.perf_counter() - started
     assert outcome.graded == len(outcome.results), "every submission should have been graded"
     return elapsed
@@ -80,9 +85,11 @@ def main() -> None:
 
         naive_each = naive_seconds_each(args.naive_sample)
         naive_rate = 1 / naive_each
-        print(f"naive baseline: one cold python+torch process per submission: {naive_each * 1000:.0f} ms median "
-              f"over {args.naive_sample} runs -> {naive_rate:.2f}/s, {args.n} would take ~{args.n * naive_each:.0f} s "
-              f"(extrapolated)")
+        print(
+            f"naive baseline: one cold python+torch process per submission: {naive_each * 1000:.0f} ms median "
+            f"over {args.naive_sample} runs -> {naive_rate:.2f}/s, {args.n} would take ~{args.n * naive_each:.0f} s "
+            f"(extrapolated)"
+        )
         rows = []
         for w in args.workers:
             seconds = timed_batch(subs, quizzes, folder, f"w{w}", workers=w)
@@ -91,9 +98,11 @@ def main() -> None:
             rows.append(("dask LocalCluster (2 procs)", dask_seconds(subs, quizzes, folder)))
         for name, seconds in rows:
             rate = args.n / seconds
-            print(f"{name:>28}: {args.n} submissions in {seconds:6.1f} s = {rate:7.1f}/s  "
-                  f"({rate / naive_rate:5.1f}x the naive baseline)")
-        local = rows[:len(args.workers)]
+            print(
+                f"{name:>28}: {args.n} submissions in {seconds:6.1f} s = {rate:7.1f}/s  "
+                f"({rate / naive_rate:5.1f}x the naive baseline)"
+            )
+        local = rows[: len(args.workers)]
         if len(local) >= 2:
             print(f"scaling {local[-1][0]} vs {local[0][0]}: {local[0][1] / local[-1][1]:.2f}x")
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sample.yaml"
 ANSWER = "def mse(a, b):\n    return ((a - b) ** 2).mean()\n"
-COLD = ("import torch\ndef mse(a, b):\n    return ((a - b) ** 2).mean()\n"
-        "for n in (2, 5, 9):\n    a, b = torch.randn(n), torch.randn(n)\n    mse(a, b)\n")
+COLD = (
+    "import torch\ndef mse(a, b):\n    return ((a - b) ** 2).mean()\n"
+    "for n in (2, 5, 9):\n    a, b = torch.randn(n), torch.randn(n)\n    mse(a, b)\n"
+)
 
 
 def main() -> None:
@@ -48,8 +50,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", COLD], check=True)
         cold.append((time.perf_counter() - started) * 1000)
     w, c = statistics.median(warm), statistics.median(cold)
-    print(f"warm grade (3 seeded trials + 1 hidden, sandboxed, compared): median {w:.1f} ms  p90 {sorted(warm)[int(0.9 * len(warm))]:.1f} ms"
-          f"  (n={len(warm)})")
+    print(
+        f"warm grade (3 seeded trials + 1 hidden, sandboxed, compared): median {w:.1f} ms  p90 {sorted(warm)[int(0.9 * len(warm))]:.1f} ms"
+        f"  (n={len(warm)})"
+    )
     print(f"cold python -c 'import torch; ...':          median {c:.1f} ms  (n={len(cold)})")
     print(f"ratio cold / warm: {c / w:.0f}x")
 

@@ -34,9 +34,21 @@ def library(cards: int) -> Library:
     for d in range(max(1, cards // DECK_SIZE)):
         name = f"deck-{d:03d}"
         entries = tuple(
-            Entry(name, Numeric(id=f"ex-{i:04d}", kind="numeric", title=f"Exercise {i}", prompt="How much?",
-                                solution="1.0", tags=[name, f"tag-{i % 50}"]), Path(f"{name}.yaml"), i + 1)
-            for i in range(min(DECK_SIZE, cards)))
+            Entry(
+                name,
+                Numeric(
+                    id=f"ex-{i:04d}",
+                    kind="numeric",
+                    title=f"Exercise {i}",
+                    prompt="How much?",
+                    solution="1.0",
+                    tags=[name, f"tag-{i % 50}"],
+                ),
+                Path(f"{name}.yaml"),
+                i + 1,
+            )
+            for i in range(min(DECK_SIZE, cards))
+        )
         decks.append(LoadedDeck(name, name, Path(f"{name}.yaml"), entries))
     return Library(decks)
 
@@ -50,8 +62,11 @@ def fill(study: Study, reviews: int, rng: random.Random) -> None:
         conn.executemany(
             "UPDATE cards SET state = 'review', stability = ?, difficulty = 5.0, due = ?, last_review = ?, "
             "reps = 10 WHERE gid = ?",
-            [(rng.uniform(1, 100), t + rng.uniform(-60, 60) * 86400, t - 86400, g)
-             for g in gids[: int(len(gids) * 0.9)]])
+            [
+                (rng.uniform(1, 100), t + rng.uniform(-60, 60) * 86400, t - 86400, g)
+                for g in gids[: int(len(gids) * 0.9)]
+            ],
+        )
     before = json.dumps({c: study.card_info(gids[0])[c] for c in UNDONE})
     batch = 100_000
     for start in range(0, reviews, batch):
@@ -60,14 +75,33 @@ def fill(study: Study, reviews: int, rng: random.Random) -> None:
             at = t - rng.uniform(1, 365) * 86400  # up to yesterday: today's limits are untouched
             day = datetime.fromtimestamp(at, UTC).date().isoformat()
             rating = "again" if rng.random() < 0.15 else "good"
-            rows.append((gids[k % len(gids)], at, day, rating, "review", "passed", 1.0, "0.25", '["deck"]', at, before))
+            rows.append(
+                (
+                    gids[k % len(gids)],
+                    at,
+                    day,
+                    rating,
+                    "review",
+                    "passed",
+                    1.0,
+                    "0.25",
+                    '["deck"]',
+                    at,
+                    before,
+                )
+            )
         with study.store.write() as c:
-            c.executemany("INSERT INTO reviews (gid, reviewed_at, day, rating, state_before, status, score, answer, "
-                          "tags, due_after, card_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.executemany(
+                "INSERT INTO reviews (gid, reviewed_at, day, rating, state_before, status, score, answer, "
+                "tags, due_after, card_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
     with study.store.write() as c:
-        c.execute("INSERT OR REPLACE INTO daily (day, reviews, review_cards, review_passes, fails) "
-                  "SELECT day, count(*), count(*), sum(rating != 'again'), sum(rating = 'again') FROM reviews "
-                  "GROUP BY day")
+        c.execute(
+            "INSERT OR REPLACE INTO daily (day, reviews, review_cards, review_passes, fails) "
+            "SELECT day, count(*), count(*), sum(rating != 'again'), sum(rating = 'again') FROM reviews "
+            "GROUP BY day"
+        )
         c.execute("INSERT OR REPLACE INTO tag_stats VALUES ('deck', ?, ?)", (reviews, reviews // 7))
 
 
@@ -85,7 +119,9 @@ def measure(study: Study, runs: int) -> dict[str, float]:
     attempt = Attempt(Verdict("passed", 1.0), answer="0.25")
     return {
         "due query": median_ms(lambda i: study.queue(NOW), runs),
-        "review commit": median_ms(lambda i: study.record(gids[i * 7919 % len(gids)], attempt, "good", NOW), runs),
+        "review commit": median_ms(
+            lambda i: study.record(gids[i * 7919 % len(gids)], attempt, "good", NOW), runs
+        ),
         "stats": median_ms(lambda i: study.stats(NOW), runs),
     }
 
@@ -106,15 +142,19 @@ def main() -> None:
         big = Study(lib, Path(tmp) / "big.db")
         fill(big, args.reviews, rng)
         size = (Path(tmp) / "big.db").stat().st_size / 2**20
-        print(f"built {args.cards:,} cards, {args.reviews:,} reviews ({size:.0f} MiB) "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"built {args.cards:,} cards, {args.reviews:,} reviews ({size:.0f} MiB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         reopen = time.perf_counter()
         big.close()
         big = Study(lib, Path(tmp) / "big.db")
         print(f"open + sync of {args.cards:,} exercises: {(time.perf_counter() - reopen) * 1000:.0f} ms")
         figures = measure(big, args.runs)
         big.close()
-    print(f"{'operation':16} {'100 cards':>12} {f'{args.cards:,} cards':>16}   target < 5 ms (median of {args.runs})")
+    print(
+        f"{'operation':16} {'100 cards':>12} {f'{args.cards:,} cards':>16}   target < 5 ms (median of {args.runs})"
+    )
     for name, ms in figures.items():
         print(f"{name:16} {baseline[name]:9.3f} ms {ms:13.3f} ms   x{ms / baseline[name]:.1f}")
 

@@ -27,43 +27,64 @@ COMMON = """\
 """
 
 SKELETONS = {
-    "card": dict(title="cat vs stack", prompt="What is the difference between `torch.cat` and `torch.stack`?",
-                 hint="One of them adds a dimension.", explanation="Shapes: cat keeps the rank, stack adds one.",
-                 tags="tensors", body="""\
+    "card": dict(
+        title="cat vs stack",
+        prompt="What is the difference between `torch.cat` and `torch.stack`?",
+        hint="One of them adds a dimension.",
+        explanation="Shapes: cat keeps the rank, stack adds one.",
+        tags="tensors",
+        body="""\
     back: |                        # the answer side; the learner rates recall
       `cat` joins along an existing dimension; `stack` adds a new one.
-"""),
-    "choice": dict(title="What NLLLoss expects", prompt="Which inputs does `nn.NLLLoss` expect?",
-                   hint="It does not apply a softmax itself.",
-                   explanation="NLLLoss picks -input[target]; give it log-probabilities (LogSoftmax).",
-                   tags="losses", body="""\
+""",
+    ),
+    "choice": dict(
+        title="What NLLLoss expects",
+        prompt="Which inputs does `nn.NLLLoss` expect?",
+        hint="It does not apply a softmax itself.",
+        explanation="NLLLoss picks -input[target]; give it log-probabilities (LogSoftmax).",
+        tags="losses",
+        body="""\
     options:                       # Markdown strings
       - probabilities
       - log-probabilities
       - raw logits
     answer: [1]                    # 0-based indices of every correct option
-"""),
-    "numeric": dict(title="Mean of a range", prompt="What is `torch.arange(5.0).mean()`?",
-                    hint="Add 0 + 1 + 2 + 3 + 4.", explanation="The mean of 0..4 is 10 / 5.", tags="tensors",
-                    body="""\
+""",
+    ),
+    "numeric": dict(
+        title="Mean of a range",
+        prompt="What is `torch.arange(5.0).mean()`?",
+        hint="Add 0 + 1 + 2 + 3 + 4.",
+        explanation="The mean of 0..4 is 10 / 5.",
+        tags="tensors",
+        body="""\
     setup: |                       # optional, runs in the trusted grader
       x = torch.arange(5.0)
     solution: x.mean()             # an expression: a number or a one-element tensor
     tolerance: 0.001               # absolute; add rtol: for a relative one
-"""),
-    "predict": dict(title="Shape after view", prompt="What is `x.view(3, -1).shape`?",
-                    hint="-1 means: whatever makes the element count match.",
-                    explanation="12 elements in 3 rows leave 4 columns.", tags="tensors", body="""\
+""",
+    ),
+    "predict": dict(
+        title="Shape after view",
+        prompt="What is `x.view(3, -1).shape`?",
+        hint="-1 means: whatever makes the element count match.",
+        explanation="12 elements in 3 rows leave 4 columns.",
+        tags="tensors",
+        body="""\
     setup: |
       x = torch.zeros(2, 6)
     solution: x.view(3, -1).shape  # the learner types a literal such as (3, 4)
-"""),
-    "expr": dict(title="Last forward state of a GRU",
-                 prompt="`rnn` is a one-layer bidirectional GRU (hidden size `H`). Write an expression over "
-                        "`output` equal to `h_n[0]`.",
-                 hint="The forward direction finishes at the last time step.",
-                 explanation="output[:, t] concatenates forward and backward states; the forward one is the first H.",
-                 tags="rnn", body="""\
+""",
+    ),
+    "expr": dict(
+        title="Last forward state of a GRU",
+        prompt="`rnn` is a one-layer bidirectional GRU (hidden size `H`). Write an expression over "
+        "`output` equal to `h_n[0]`.",
+        hint="The forward direction finishes at the last time step.",
+        explanation="output[:, t] concatenates forward and backward states; the forward one is the first H.",
+        tags="rnn",
+        body="""\
     setup: |                       # runs before the answer in both runs, with the same seed
       H = 4
       rnn = nn.GRU(3, H, bidirectional=True, batch_first=True)
@@ -73,20 +94,30 @@ SKELETONS = {
     solution: output[:, -1, :H]    # the reference expression; bound to `answer`
     forbid: [h_n]                  # names the answer may not use
     # check defaults to: observe("answer", answer)
-"""),
-    "fill": dict(title="Trace with einsum", prompt="Fill in the subscripts so that the result is the trace of `A`.",
-                 hint="A repeated index on one operand walks the diagonal.",
-                 explanation="'ii->' sums A[i, i] over i.", tags="einsum", body="""\
+""",
+    ),
+    "fill": dict(
+        title="Trace with einsum",
+        prompt="Fill in the subscripts so that the result is the trace of `A`.",
+        hint="A repeated index on one operand walks the diagonal.",
+        explanation="'ii->' sums A[i, i] over i.",
+        tags="einsum",
+        body="""\
     setup: |
       A = torch.randn(N, N)
     params:
       N: [3, 4, 5]
     template: torch.einsum("___", A)   # each ___ is a blank
     solution: ["ii->"]                 # one string per blank; any filling that behaves alike passes
-"""),
-    "code": dict(title="Mean squared error by hand", prompt="Write `mse(a, b)` without `F.mse_loss`.",
-                 hint="Square the differences, then average.",
-                 explanation="MSE is the mean of (a - b) ** 2 over every element.", tags="losses", body="""\
+""",
+    ),
+    "code": dict(
+        title="Mean squared error by hand",
+        prompt="Write `mse(a, b)` without `F.mse_loss`.",
+        hint="Square the differences, then average.",
+        explanation="MSE is the mean of (a - b) ** 2 over every element.",
+        tags="losses",
+        body="""\
     starter: |                     # what the editor shows first; it must not pass
       def mse(a, b):
           ...
@@ -102,7 +133,8 @@ SKELETONS = {
     forbid:
       - torch.nn.functional.mse_loss
       - torch.nn.MSELoss
-"""),
+""",
+    ),
 }
 
 
@@ -110,8 +142,15 @@ def skeleton(kind: str, exercise_id: str) -> str:
     parts = SKELETONS[kind]
     prompt = "\n".join(f"      {line}" for line in parts["prompt"].splitlines())
     # JSON strings are YAML strings: quoting keeps a `: ` or a leading `-` in the text from parsing as YAML
-    common = COMMON.format(id=exercise_id, kind=kind, title=json.dumps(parts["title"]), prompt=prompt,
-                           hint=json.dumps(parts["hint"]), explanation=parts["explanation"], tags=parts["tags"])
+    common = COMMON.format(
+        id=exercise_id,
+        kind=kind,
+        title=json.dumps(parts["title"]),
+        prompt=prompt,
+        hint=json.dumps(parts["hint"]),
+        explanation=parts["explanation"],
+        tags=parts["tags"],
+    )
     return common + parts["body"]
 
 
@@ -120,8 +159,10 @@ def new_exercise(kind: str, target: str, quizzes: Path) -> Path:
     deck, _, exercise_id = target.partition("/")
     for part, what in ((deck, "deck"), (exercise_id, "id")):
         if not re.match(ID_PATTERN, part):
-            raise UsageError(f"{what} {part!r} must be lowercase letters, digits and dashes: use DECK/ID, "
-                             "such as losses/bce-by-hand")
+            raise UsageError(
+                f"{what} {part!r} must be lowercase letters, digits and dashes: use DECK/ID, "
+                "such as losses/bce-by-hand"
+            )
     library = load_library([quizzes]) if quizzes.exists() else load_library([])
     if library.get(target) is not None:
         raise UsageError(f"{target} already exists in {library.get(target).path}; pick another id")

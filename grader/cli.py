@@ -20,15 +20,20 @@ QUIZZES_HELP = "Directory of YAML decks (default: ./quizzes)."
 
 
 def quizzes_option(f: Any) -> Any:
-    return click.option("--quizzes", "quizzes", type=click.Path(path_type=Path), default=None,
-                        help=QUIZZES_HELP)(f)
+    return click.option(
+        "--quizzes", "quizzes", type=click.Path(path_type=Path), default=None, help=QUIZZES_HELP
+    )(f)
 
 
 def db_option(f: Any) -> Any:
     # No click envvar here: the variable is read last, in _db, so a flag before or after the
     # subcommand always beats it.
-    return click.option("--db", type=click.Path(path_type=Path), default=None,
-                        help=f"SQLite file of your reviews (env {DB_ENV}; default data/torchdrill.db).")(f)
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"SQLite file of your reviews (env {DB_ENV}; default data/torchdrill.db).",
+    )(f)
 
 
 def _root_option(name: str) -> Any:
@@ -65,14 +70,20 @@ class Group(click.Group):
             if isinstance(e, UsageError):
                 click.echo(f"torchdrill: {e}", err=True)
                 ctx.exit(2)
-            click.echo(f"torchdrill: unexpected error: {type(e).__name__}: {e}\n"
-                       "Run the same command as `torchdrill --debug ...` to see the traceback, and please "
-                       "report it.", err=True)
+            click.echo(
+                f"torchdrill: unexpected error: {type(e).__name__}: {e}\n"
+                "Run the same command as `torchdrill --debug ...` to see the traceback, and please "
+                "report it.",
+                err=True,
+            )
             ctx.exit(1)
 
 
-@click.group(cls=Group, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @quizzes_option
 @db_option
 @click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short messages.")
@@ -100,12 +111,17 @@ def main(ctx: click.Context, quizzes: Path | None, db: Path | None, debug: bool)
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @quizzes_option
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
-              help="Where to run references and answers (default: cuda when available).")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default=None,
+    help="Where to run references and answers (default: cuda when available).",
+)
 @click.option("--quick", is_flag=True, help="Only the schema and ids; run no code.")
 @db_option
-def validate(paths: tuple[Path, ...], quizzes: Path | None, device: str | None, quick: bool,
-             db: Path | None) -> None:
+def validate(
+    paths: tuple[Path, ...], quizzes: Path | None, device: str | None, quick: bool, db: Path | None
+) -> None:
     """Check decks as an author would want.
 
     Schema, ids, and, for every exercise, that its reference passes its own checks and that an
@@ -121,20 +137,50 @@ def validate(paths: tuple[Path, ...], quizzes: Path | None, device: str | None, 
 @main.command()
 @click.argument("submissions", type=click.Path(path_type=Path))
 @quizzes_option
-@click.option("--out", type=click.Path(path_type=Path), multiple=True,
-              help="Write a report here; repeat for several. Format by --format or extension: "
-                   ".json report, .csv score matrix, .xml JUnit, a directory for Gradescope results.")
-@click.option("--format", "formats", type=click.Choice(["json", "csv", "junit", "gradescope"]), multiple=True,
-              help="Format of the matching --out (in order), instead of guessing from its extension.")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Parallel graders (default: CPU cores).")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
-              help="Where to run answers (default: cuda when available).")
-@click.option("--regrade", is_flag=True, help="Grade everything again, even answers already in the gradebook.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Write a report here; repeat for several. Format by --format or extension: "
+    ".json report, .csv score matrix, .xml JUnit, a directory for Gradescope results.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["json", "csv", "junit", "gradescope"]),
+    multiple=True,
+    help="Format of the matching --out (in order), instead of guessing from its extension.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=None, help="Parallel graders (default: CPU cores)."
+)
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default=None,
+    help="Where to run answers (default: cuda when available).",
+)
+@click.option(
+    "--regrade", is_flag=True, help="Grade everything again, even answers already in the gradebook."
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local processes.",
+)
 @db_option
-def grade(submissions: Path, quizzes: Path | None, out: tuple[Path, ...], formats: tuple[str, ...],
-          workers: int | None, device: str | None, regrade: bool, scheduler: str | None, db: Path | None) -> None:
+def grade(
+    submissions: Path,
+    quizzes: Path | None,
+    out: tuple[Path, ...],
+    formats: tuple[str, ...],
+    workers: int | None,
+    device: str | None,
+    regrade: bool,
+    scheduler: str | None,
+    db: Path | None,
+) -> None:
     """Grade a batch of submissions and print a summary per exercise.
 
     SUBMISSIONS is JSON Lines, each line {"learner": ..., "exercise": "deck/id", "answer": ...}, or a
@@ -147,8 +193,18 @@ def grade(submissions: Path, quizzes: Path | None, out: tuple[Path, ...], format
 
     if not submissions.exists():
         raise UsageError(f"cannot read {submissions}: no such file")
-    run_batch(submissions, _quizzes(quizzes), out=list(out), workers=workers, device=device, echo=click.echo,
-              db=_db(db), regrade=regrade, formats=formats, scheduler=scheduler)
+    run_batch(
+        submissions,
+        _quizzes(quizzes),
+        out=list(out),
+        workers=workers,
+        device=device,
+        echo=click.echo,
+        db=_db(db),
+        regrade=regrade,
+        formats=formats,
+        scheduler=scheduler,
+    )
 
 
 @main.command()
@@ -166,15 +222,29 @@ def due(deck: str | None, as_json: bool, quizzes: Path | None, db: Path | None) 
 @main.command()
 @click.argument("exercise")
 @click.option("--answer", default=None, help="The answer: text; a JSON list for fill blanks or choices.")
-@click.option("--answer-file", type=click.Path(path_type=Path), default=None, help="Read the answer from a file.")
-@click.option("--rating", type=click.Choice(["again", "hard", "good", "easy"]), default=None,
-              help="Record this rating instead of the suggested one.")
+@click.option(
+    "--answer-file", type=click.Path(path_type=Path), default=None, help="Read the answer from a file."
+)
+@click.option(
+    "--rating",
+    type=click.Choice(["again", "hard", "good", "easy"]),
+    default=None,
+    help="Record this rating instead of the suggested one.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where to run the answer.")
 @quizzes_option
 @db_option
-def review(exercise: str, answer: str | None, answer_file: Path | None, rating: str | None, as_json: bool,
-           device: str | None, quizzes: Path | None, db: Path | None) -> None:
+def review(
+    exercise: str,
+    answer: str | None,
+    answer_file: Path | None,
+    rating: str | None,
+    as_json: bool,
+    device: str | None,
+    quizzes: Path | None,
+    db: Path | None,
+) -> None:
     """Grade one answer as the app would, record the review, print the verdict and next due date.
 
     A card needs only --rating. An answer that cannot be read (not a number, bad syntax, the
@@ -189,8 +259,16 @@ def review(exercise: str, answer: str | None, answer_file: Path | None, rating: 
             answer = answer_file.read_text()
         except OSError as e:
             raise UsageError(f"cannot read {answer_file}: {e.strerror}") from None
-    study.cli_review(_quizzes(quizzes), _db(db), exercise, answer, rating=rating, as_json=as_json,
-                     device=device, echo=click.echo)
+    study.cli_review(
+        _quizzes(quizzes),
+        _db(db),
+        exercise,
+        answer,
+        rating=rating,
+        as_json=as_json,
+        device=device,
+        echo=click.echo,
+    )
 
 
 @main.command()
@@ -205,8 +283,12 @@ def stats(as_json: bool, quizzes: Path | None, db: Path | None) -> None:
 
 
 @main.command()
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
-              help="Check grading on this device (default: cuda when available).")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default=None,
+    help="Check grading on this device (default: cuda when available).",
+)
 @quizzes_option
 @db_option
 def doctor(device: str | None, quizzes: Path | None, db: Path | None) -> None:

@@ -29,8 +29,19 @@ from grader.srs.store import Store
 
 RATINGS = rating_mod.RATINGS
 # What undo puts back: the schedule. Deck, position and fingerprints belong to sync.
-UNDONE = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses", "suspended",
-          "buried_until", "leech")
+UNDONE = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "suspended",
+    "buried_until",
+    "leech",
+)
 Echo = Callable[[str], Any]
 
 
@@ -93,8 +104,9 @@ class Study:
     def today(self, now: datetime) -> DeckCounts:
         """What is left to study today across decks: the daily new and review limits applied."""
         states = [item.state for item in self.queue(now)]
-        return DeckCounts(states.count("new"), states.count("learning") + states.count("relearning"),
-                          states.count("review"))
+        return DeckCounts(
+            states.count("new"), states.count("learning") + states.count("relearning"), states.count("review")
+        )
 
     def queue(self, now: datetime, deck: str | None = None) -> list[DueItem]:
         items = []
@@ -108,20 +120,29 @@ class Study:
         items = self.queue(now, deck)
         if not items:  # as Anki does: a learning card due within the next minutes rather than nothing
             ahead = timedelta(minutes=self._settings.learn_ahead_minutes)
-            items = [d for d in queue.due_now(self.store, now, self._settings, deck, ahead=ahead)
-                     if d.state in ("learning", "relearning")]
+            items = [
+                d
+                for d in queue.due_now(self.store, now, self._settings, deck, ahead=ahead)
+                if d.state in ("learning", "relearning")
+            ]
             return self.library.get(items[0].gid) if items else None
         return self.library.get(items[0].gid)
 
     # -- rating ----------------------------------------------------------------------------------
     def suggest(self, attempt: Attempt) -> str:
-        return rating_mod.suggest(attempt.verdict, attempt.failed_submits, attempt.hints_used, attempt.gave_up)
+        return rating_mod.suggest(
+            attempt.verdict, attempt.failed_submits, attempt.hints_used, attempt.gave_up
+        )
 
     def intervals(self, gid: str, now: datetime) -> dict[str, str]:
         row = self._card(gid)
         card = scheduler.CardState.from_row(row)
-        return {r: scheduler.label(scheduler.at(scheduler.next_state(
-            self._scheduler, gid, row["reps"], card, r, now).due) - now) for r in RATINGS}
+        return {
+            r: scheduler.label(
+                scheduler.at(scheduler.next_state(self._scheduler, gid, row["reps"], card, r, now).due) - now
+            )
+            for r in RATINGS
+        }
 
     def record(self, gid: str, attempt: Attempt, rating: str, now: datetime) -> Recorded:
         rating_name = rating
@@ -139,14 +160,33 @@ class Study:
                 "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, last_review = ?, "
                 "reps = reps + 1, lapses = ?, leech = leech OR ?, suspended = suspended OR ?, buried_until = 0 "
                 "WHERE gid = ?",
-                (after.state, after.step, after.stability, after.difficulty, after.due, after.last_review,
-                 lapses, leech, leech, gid))
+                (
+                    after.state,
+                    after.step,
+                    after.stability,
+                    after.difficulty,
+                    after.due,
+                    after.last_review,
+                    lapses,
+                    leech,
+                    leech,
+                    gid,
+                ),
+            )
             self._log(conn, entry, row, attempt, rating_name, now, after.due)
-        message = (f"{gid} is a leech: failed {lapses} times. Suspended; rewrite or reset it." if leech else "")
+        message = f"{gid} is a leech: failed {lapses} times. Suspended; rewrite or reset it." if leech else ""
         return Recorded(gid, rating_name, scheduler.at(after.due), leech, message)
 
-    def _log(self, conn: Any, entry: Entry, row: Any, attempt: Attempt, rating_name: str, now: datetime,
-             due_after: float) -> None:
+    def _log(
+        self,
+        conn: Any,
+        entry: Entry,
+        row: Any,
+        attempt: Attempt,
+        rating_name: str,
+        now: datetime,
+        due_after: float,
+    ) -> None:
         v = attempt.verdict
         day = queue.day_key(now, self._settings)
         failed = rating_name == "again"
@@ -154,25 +194,52 @@ class Study:
             "INSERT INTO reviews (gid, reviewed_at, day, rating, state_before, status, score, submits, "
             "failed_submits, hints_used, gave_up, seconds, answer, tags, fingerprint, due_after, card_before) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.gid, now.timestamp(), day, rating_name, row["state"], v.status if v else None,
-             v.score if v else None, attempt.submits, attempt.failed_submits, attempt.hints_used,
-             int(attempt.gave_up), attempt.seconds, attempt.answer, json.dumps(list(entry.exercise.tags)),
-             row["fingerprint"], due_after, json.dumps({c: row[c] for c in UNDONE})))
+            (
+                entry.gid,
+                now.timestamp(),
+                day,
+                rating_name,
+                row["state"],
+                v.status if v else None,
+                v.score if v else None,
+                attempt.submits,
+                attempt.failed_submits,
+                attempt.hints_used,
+                int(attempt.gave_up),
+                attempt.seconds,
+                attempt.answer,
+                json.dumps(list(entry.exercise.tags)),
+                row["fingerprint"],
+                due_after,
+                json.dumps({c: row[c] for c in UNDONE}),
+            ),
+        )
         _bump(conn, day, row["state"], failed, list(entry.exercise.tags), +1)
 
     def undo(self, now: datetime) -> str | None:
         """Undo the last review: the card's schedule and the counts go back to what they were."""
         with self.store.write() as conn:
-            last = self.store.one("SELECT id, gid, day, rating, state_before, tags, card_before FROM reviews "
-                                  "ORDER BY id DESC LIMIT 1")
+            last = self.store.one(
+                "SELECT id, gid, day, rating, state_before, tags, card_before FROM reviews "
+                "ORDER BY id DESC LIMIT 1"
+            )
             if last is None:
                 return None
             before = json.loads(last["card_before"])
             columns = [c for c in UNDONE if c in before]
-            conn.execute(f"UPDATE cards SET {', '.join(f'{c} = ?' for c in columns)} WHERE gid = ?",
-                         [before[c] for c in columns] + [last["gid"]])
+            conn.execute(
+                f"UPDATE cards SET {', '.join(f'{c} = ?' for c in columns)} WHERE gid = ?",
+                [before[c] for c in columns] + [last["gid"]],
+            )
             conn.execute("DELETE FROM reviews WHERE id = ?", (last["id"],))
-            _bump(conn, last["day"], last["state_before"], last["rating"] == "again", json.loads(last["tags"]), -1)
+            _bump(
+                conn,
+                last["day"],
+                last["state_before"],
+                last["rating"] == "again",
+                json.loads(last["tags"]),
+                -1,
+            )
         return last["gid"]
 
     # -- everyday controls -----------------------------------------------------------------------
@@ -233,13 +300,17 @@ def _bump(conn: Any, day: str, state_before: str, failed: bool, tags: list[str],
     """Keep the per-day and per-tag counts in the same transaction as the review row."""
     is_new, is_review = state_before == "new", state_before == "review"
     conn.execute("INSERT OR IGNORE INTO daily (day) VALUES (?)", (day,))
-    conn.execute("UPDATE daily SET reviews = reviews + ?, new_cards = new_cards + ?, review_cards = review_cards + ?, "
-                 "review_passes = review_passes + ?, fails = fails + ? WHERE day = ?",
-                 (sign, sign * is_new, sign * is_review, sign * (is_review and not failed), sign * failed, day))
+    conn.execute(
+        "UPDATE daily SET reviews = reviews + ?, new_cards = new_cards + ?, review_cards = review_cards + ?, "
+        "review_passes = review_passes + ?, fails = fails + ? WHERE day = ?",
+        (sign, sign * is_new, sign * is_review, sign * (is_review and not failed), sign * failed, day),
+    )
     for tag in tags:
         conn.execute("INSERT OR IGNORE INTO tag_stats (tag) VALUES (?)", (tag,))
-        conn.execute("UPDATE tag_stats SET reviews = reviews + ?, fails = fails + ? WHERE tag = ?",
-                     (sign, sign * failed, tag))
+        conn.execute(
+            "UPDATE tag_stats SET reviews = reviews + ?, fails = fails + ? WHERE tag = ?",
+            (sign, sign * failed, tag),
+        )
 
 
 def _unknown(gid: str, library: Library) -> str:
@@ -277,8 +348,9 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
-def cli_due(quizzes_dir: Path, db_path: Path, deck: str | None = None, as_json: bool = False,
-            echo: Echo = print) -> None:
+def cli_due(
+    quizzes_dir: Path, db_path: Path, deck: str | None = None, as_json: bool = False, echo: Echo = print
+) -> None:
     library = _library(quizzes_dir, _err)
     if deck is not None and library.deck(deck) is None:
         names = ", ".join(d.name for d in library.decks) or "none"
@@ -287,8 +359,21 @@ def cli_due(quizzes_dir: Path, db_path: Path, deck: str | None = None, as_json: 
     with _open(library, db_path) as study:
         items = study.queue(now, deck)
     if as_json:
-        echo(json.dumps([{"exercise": i.gid, "kind": i.kind, "due": i.due.isoformat(), "state": i.state,
-                          "title": library.get(i.gid).exercise.title} for i in items], indent=2))
+        echo(
+            json.dumps(
+                [
+                    {
+                        "exercise": i.gid,
+                        "kind": i.kind,
+                        "due": i.due.isoformat(),
+                        "state": i.state,
+                        "title": library.get(i.gid).exercise.title,
+                    }
+                    for i in items
+                ],
+                indent=2,
+            )
+        )
         return
     if not items:
         echo("Nothing due. Come back later.")
@@ -313,8 +398,16 @@ def _grade(library: Library, gid: str, answer: str, device: str | None) -> Verdi
         raise UsageError(str(e)) from None
 
 
-def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str | None, rating: str | None = None,
-               as_json: bool = False, device: str | None = None, echo: Echo = print) -> None:
+def cli_review(
+    quizzes_dir: Path,
+    db_path: Path,
+    gid: str,
+    answer_text: str | None,
+    rating: str | None = None,
+    as_json: bool = False,
+    device: str | None = None,
+    echo: Echo = print,
+) -> None:
     library = _library(quizzes_dir, _err)
     entry = library.get(gid)
     if entry is None:
@@ -327,14 +420,23 @@ def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str | No
     verdict = None if entry.exercise.kind == "card" else _grade(library, gid, answer_text, device)
     if verdict is not None and verdict.status == "invalid":
         _refuse_invalid(gid, verdict, as_json, echo)
-    attempt = Attempt(verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer_text)
+    attempt = Attempt(
+        verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer_text
+    )
     with _open(library, db_path) as study:
         suggested = study.suggest(attempt)
         recorded = study.record(gid, attempt, rating or suggested, _now())
-    out = {"exercise": gid, "status": verdict.status if verdict else None,
-           "score": verdict.score if verdict else None, "feedback": verdict.feedback if verdict else "",
-           "rating": recorded.rating, "suggested": suggested, "due": recorded.due.isoformat(),
-           "leech": recorded.leech, "message": recorded.message}
+    out = {
+        "exercise": gid,
+        "status": verdict.status if verdict else None,
+        "score": verdict.score if verdict else None,
+        "feedback": verdict.feedback if verdict else "",
+        "rating": recorded.rating,
+        "suggested": suggested,
+        "due": recorded.due.isoformat(),
+        "leech": recorded.leech,
+        "message": recorded.message,
+    }
     if as_json:
         echo(json.dumps(out, indent=2))
         return
@@ -344,8 +446,20 @@ def cli_review(quizzes_dir: Path, db_path: Path, gid: str, answer_text: str | No
 def _refuse_invalid(gid: str, verdict: Verdict, as_json: bool, echo: Echo) -> None:
     """An answer that cannot be read is a typo, not a lapse: nothing is recorded, exit 2."""
     if as_json:
-        echo(json.dumps({"exercise": gid, "status": "invalid", "score": 0.0, "feedback": verdict.feedback,
-                         "rating": None, "due": None, "recorded": False}, indent=2))
+        echo(
+            json.dumps(
+                {
+                    "exercise": gid,
+                    "status": "invalid",
+                    "score": 0.0,
+                    "feedback": verdict.feedback,
+                    "rating": None,
+                    "due": None,
+                    "recorded": False,
+                },
+                indent=2,
+            )
+        )
         raise SystemExit(2)
     raise UsageError(f"{gid}: the answer could not be read, so nothing was recorded: {verdict.feedback}")
 
@@ -373,14 +487,22 @@ def cli_stats(quizzes_dir: Path, db_path: Path, as_json: bool = False, echo: Ech
 
 def _print_stats(s: Stats, echo: Echo) -> None:
     c = s.cards
-    echo(f"cards: {c.get('new', 0)} new, {c.get('learning', 0)} learning, {c.get('review', 0)} in review, "
-         f"{c.get('suspended', 0)} suspended, {c.get('leech', 0)} leeches")
+    echo(
+        f"cards: {c.get('new', 0)} new, {c.get('learning', 0)} learning, {c.get('review', 0)} in review, "
+        f"{c.get('suspended', 0)} suspended, {c.get('leech', 0)} leeches"
+    )
     recent = sum(n for _, n in s.reviews_per_day)
-    echo(f"reviews: {s.total_reviews} in all, {recent} in the last 30 days "
-         f"(today {s.reviews_per_day[-1][1]})")
-    retention = "n/a (no reviews of mature cards yet)" if s.true_retention is None else f"{s.true_retention:.0%}"
+    echo(
+        f"reviews: {s.total_reviews} in all, {recent} in the last 30 days (today {s.reviews_per_day[-1][1]})"
+    )
+    retention = (
+        "n/a (no reviews of mature cards yet)" if s.true_retention is None else f"{s.true_retention:.0%}"
+    )
     echo(f"true retention (30 days): {retention}")
     week = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast[:7])
     echo(f"due in the next 7 days: {week}; 30 days: {sum(n for _, n in s.forecast)}")
     if s.weakest_tags:
-        echo("weakest tags: " + ", ".join(f"{t.tag} ({t.failure_rate:.0%} of {t.reviews})" for t in s.weakest_tags))
+        echo(
+            "weakest tags: "
+            + ", ".join(f"{t.tag} ({t.failure_rate:.0%} of {t.reviews})" for t in s.weakest_tags)
+        )

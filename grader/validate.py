@@ -18,8 +18,9 @@ def _weak() -> Any:
     return module
 
 
-def run_validate(paths: list[Path], *, device: str | None = None, run_code: bool = True,
-                 echo: Callable[..., None] = print) -> int:
+def run_validate(
+    paths: list[Path], *, device: str | None = None, run_code: bool = True, echo: Callable[..., None] = print
+) -> int:
     """Print one line per problem; return the exit status (1 when any error was found)."""
     library = load_library(paths)
     problems = list(library.problems)
@@ -29,8 +30,9 @@ def run_validate(paths: list[Path], *, device: str | None = None, run_code: bool
         echo(str(p))
     errors = sum(p.severity == "error" for p in problems)
     exercises = len(library.entries)
-    summary = f"{len(library.decks)} deck(s), {exercises} exercise(s): " + \
-        (f"{errors} problem(s)" if errors else "all good")
+    summary = f"{len(library.decks)} deck(s), {exercises} exercise(s): " + (
+        f"{errors} problem(s)" if errors else "all good"
+    )
     echo(summary, err=True)
     return 1 if errors else 0
 
@@ -73,7 +75,9 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
     for label, wrong in wrong_answers(grader, entry):
         verdict = grader.grade_entry(entry, wrong)
         if verdict.status == "passed":
-            problems.append(at(f"{label} passes ({str(wrong)[:50]!r}): the check cannot tell right from wrong"))
+            problems.append(
+                at(f"{label} passes ({str(wrong)[:50]!r}): the check cannot tell right from wrong")
+            )
     return [Problem(p.path, p.line, p.col, _one_line(p.message), p.severity) for p in problems]
 
 
@@ -107,7 +111,10 @@ def wrong_answers(grader: Any, entry: Entry) -> list[tuple[str, Any]]:
         value = as_number(grader.truth(entry))
         wrong = [("a number far off", repr(value + 10 * ex.tolerance + 1.0 + abs(value)))]
         if value != 0:  # a tolerance as wide as the answer itself lets 0 and 2x pass
-            wrong += [("0, with this tolerance,", "0"), ("twice the answer, with this tolerance,", repr(2 * value))]
+            wrong += [
+                ("0, with this tolerance,", "0"),
+                ("twice the answer, with this tolerance,", repr(2 * value)),
+            ]
         return wrong
     if isinstance(ex, Predict | Expr):
         return [("the answer None", "None")]

@@ -33,25 +33,33 @@ def weaknesses(gid: str, ex: Expr | Fill | Code, device: str) -> list[str]:
         return ["the check observes nothing: call observe(name, value) with what the answer computes"]
     for index, (a, b) in enumerate(runs):
         if first_difference(a, b, 0.0, 0.0) is not None:
-            problems.append(f"trial {index + 1} is not deterministic: the reference run twice observed "
-                            f"different values ({first_difference(a, b, 0.0, 0.0)}); seed or remove the randomness")
+            problems.append(
+                f"trial {index + 1} is not deterministic: the reference run twice observed "
+                f"different values ({first_difference(a, b, 0.0, 0.0)}); seed or remove the randomness"
+            )
             break
     problems += _cannot_fail(first, ex.tolerance, ex.rtol)
     if len(first) > 1 and all(first_difference(first[0], other, 0.0, 0.0) is None for other in first[1:]):
-        problems.append(f"all {len(first)} trials observe identical values, so a hard-coded answer passes: "
-                        "add params or seeded random inputs that differ per trial")
+        problems.append(
+            f"all {len(first)} trials observe identical values, so a hard-coded answer passes: "
+            "add params or seeded random inputs that differ per trial"
+        )
     return problems
 
 
 def _cannot_fail(trials: list[Observations], tol: float, rtol: float) -> list[str]:
     values = [v for obs in trials for _, v in obs]
     if not any(_carries_values(v) for v in values):
-        return ["the check observes only shapes, dtypes or other metadata, never values: observe the result itself"]
+        return [
+            "the check observes only shapes, dtypes or other metadata, never values: observe the result itself"
+        ]
     problems = []
     for label, change in (("perturbed by 1%", _perturb), ("replaced by zeros of the same shape", _zeros)):
         if all(first_difference(obs, [(n, change(v)) for n, v in obs], tol, rtol) is None for obs in trials):
-            problems.append(f"a reference whose observed values are {label} still passes: "
-                            "the check cannot fail (observe values, or tighten the tolerance)")
+            problems.append(
+                f"a reference whose observed values are {label} still passes: "
+                "the check cannot fail (observe values, or tighten the tolerance)"
+            )
     return problems
 
 

@@ -23,13 +23,16 @@ def test_new_skeleton_of_every_kind_validates(tmp_path: Path) -> None:
         new_exercise(kind, f"demo/my-{kind}", tmp_path)
     library = load_library([tmp_path])
     assert library.problems == [] and [e.exercise.kind for e in library.entries] == KINDS
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "validate", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_new_appends_to_an_existing_deck_file(tmp_path: Path) -> None:
-    (tmp_path / "03-losses.yaml").write_text("deck: losses\ntitle: Losses\nexercises:\n"
-                                             "  - {id: a, kind: card, title: t, prompt: p, back: b}\n")
+    (tmp_path / "03-losses.yaml").write_text(
+        "deck: losses\ntitle: Losses\nexercises:\n  - {id: a, kind: card, title: t, prompt: p, back: b}\n"
+    )
     path = new_exercise("numeric", "losses/bce", tmp_path)
     assert path.name == "03-losses.yaml"
     assert [e.gid for e in load_library([tmp_path]).entries] == ["losses/a", "losses/bce"]
@@ -50,7 +53,9 @@ def test_shipped_schema_matches_the_model() -> None:
 
 def test_shipped_decks_point_editors_at_the_schema() -> None:
     for deck in sorted((ROOT / "quizzes").glob("*.yaml")):
-        assert deck.read_text().startswith("# yaml-language-server: $schema=torchdrill.schema.json"), deck.name
+        assert deck.read_text().startswith("# yaml-language-server: $schema=torchdrill.schema.json"), (
+            deck.name
+        )
 
 
 def test_every_example_in_the_authoring_guide_validates(tmp_path: Path) -> None:
@@ -59,5 +64,7 @@ def test_every_example_in_the_authoring_guide_validates(tmp_path: Path) -> None:
     exercises = [b for b in blocks if b.startswith("  - id:")]
     assert len(exercises) == len(KINDS)
     (tmp_path / "guide.yaml").write_text("deck: guide\nexercises:\n" + "\n".join(exercises))
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "validate", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "grader.cli", "validate", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -22,8 +22,9 @@ RESULTS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("r.json", "json"), ("r.CSV", "csv"), ("r.xml", "junit"),
-                                           ("gradescope", "gradescope")])
+@pytest.mark.parametrize(
+    ("name", "fmt"), [("r.json", "json"), ("r.CSV", "csv"), ("r.xml", "junit"), ("gradescope", "gradescope")]
+)
 def test_the_format_follows_the_extension(name: str, fmt: str) -> None:
     assert format_for(Path(name)) == fmt
 
@@ -60,7 +61,9 @@ def test_gradescope_writes_one_results_json_per_learner_inside_the_root(tmp_path
     assert folders[:2] == ["ada", "bob"] and folders[2].startswith("cy_.._x-") and len(folders) == 3
     bob = json.loads((tmp_path / "gs" / "bob" / "results.json").read_text())
     assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in bob["tests"]] == [
-        ("d/a", 0.3333, 1.0, "failed"), ("d/a", 1.0, 1.0, "passed")]
+        ("d/a", 0.3333, 1.0, "failed"),
+        ("d/a", 1.0, 1.0, "passed"),
+    ]
     assert all("output" in t for t in bob["tests"])
 
 
@@ -76,10 +79,13 @@ def test_a_line_naming_no_exercise_gets_no_column_and_no_points(tmp_path: Path) 
     from grader.batch.reader import Submission
     from grader.batch.report import score_matrix, write_gradescope
 
-    unknown = Submission(0, "eve", "nope/nothing", "1", "s.jsonl:1: no exercise 'nope/nothing'", "s.jsonl:1",
-                         counted=False)
+    unknown = Submission(
+        0, "eve", "nope/nothing", "1", "s.jsonl:1: no exercise 'nope/nothing'", "s.jsonl:1", counted=False
+    )
     results = [Result.invalid(unknown), Result("eve", "d/a", "passed", 1.0, "", 1.0)]
-    exercises, matrix = score_matrix(results + [Result.invalid(Submission(1, "zed", "nope/x", "1", "bad", "", False))])
+    exercises, matrix = score_matrix(
+        results + [Result.invalid(Submission(1, "zed", "nope/x", "1", "bad", "", False))]
+    )
     assert exercises == ["d/a"] and matrix == {"eve": {"d/a": 1.0}, "zed": {}}
     write_gradescope(tmp_path / "gs", results, {})
     tests = json.loads((tmp_path / "gs" / "eve" / "results.json").read_text())["tests"]

@@ -35,12 +35,22 @@ def line(learner: str, exercise: str, answer: object) -> str:
 
 def class_of(n: int) -> tuple[list[str], list[set[str]]]:
     """n lines of mixed right, wrong, malformed and hostile answers, with the statuses each may get."""
-    cheap = [("sample/mean-of-range", "2.0", {"passed"}), ("sample/mean-of-range", "3", {"failed"}),
-             ("sample/nll-input", [1], {"passed"}), ("sample/nll-input", [2], {"failed"}),
-             ("sample/view-shape", "(3, 4)", {"passed"}), ("sample/view-shape", "(4, 3)", {"failed"}),
-             ("sample/mean-of-range", 2, {"invalid"}), ("sample/nope", "1", {"invalid"})]
-    runs = [("sample/mse-by-hand", RIGHT_MSE, {"passed"}), ("sample/einsum-trace", ["ii->"], {"passed"}),
-            ("sample/einsum-trace", ["ij->"], {"failed"}), ("sample/last-forward", "h_n[0]", {"forbidden"})]
+    cheap = [
+        ("sample/mean-of-range", "2.0", {"passed"}),
+        ("sample/mean-of-range", "3", {"failed"}),
+        ("sample/nll-input", [1], {"passed"}),
+        ("sample/nll-input", [2], {"failed"}),
+        ("sample/view-shape", "(3, 4)", {"passed"}),
+        ("sample/view-shape", "(4, 3)", {"failed"}),
+        ("sample/mean-of-range", 2, {"invalid"}),
+        ("sample/nope", "1", {"invalid"}),
+    ]
+    runs = [
+        ("sample/mse-by-hand", RIGHT_MSE, {"passed"}),
+        ("sample/einsum-trace", ["ii->"], {"passed"}),
+        ("sample/einsum-trace", ["ij->"], {"failed"}),
+        ("sample/last-forward", "h_n[0]", {"forbidden"}),
+    ]
     lines, expected = [], []
     for i in range(n):
         if i % 50 == 7:
@@ -61,19 +71,29 @@ def class_of(n: int) -> tuple[list[str], list[set[str]]]:
 
 
 def test_a_class_of_2000_mixed_answers_is_graded_in_parallel_into_all_four_exports(
-        tmp_path: Path, sample_quizzes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sample_quizzes: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines, expected = class_of(2000)
     subs = tmp_path / "class.jsonl"
     subs.write_text("\n".join(lines) + "\n")
-    outs = [tmp_path / "report.json", tmp_path / "scores.csv", tmp_path / "junit.xml", tmp_path / "gradescope"]
-    outcome = run_batch(subs, sample_quizzes, out=outs, workers=2, device="cpu", db=tmp_path / "td.db",
-                        progress=False)
+    outs = [
+        tmp_path / "report.json",
+        tmp_path / "scores.csv",
+        tmp_path / "junit.xml",
+        tmp_path / "gradescope",
+    ]
+    outcome = run_batch(
+        subs, sample_quizzes, out=outs, workers=2, device="cpu", db=tmp_path / "td.db", progress=False
+    )
 
     report = json.loads(outs[0].read_text())
     got = [r["status"] for r in report["results"]]
     assert len(got) == 2000
-    wrong = [(i, lines[i][:80], s, r["feedback"][:80]) for i, (s, ok, r) in
-             enumerate(zip(got, expected, report["results"], strict=True)) if s not in ok]
+    wrong = [
+        (i, lines[i][:80], s, r["feedback"][:80])
+        for i, (s, ok, r) in enumerate(zip(got, expected, report["results"], strict=True))
+        if s not in ok
+    ]
     assert wrong == []
     assert outcome.graded < 2000  # repeated answers by one learner are graded once
     assert report["summary"]["exercises"]["sample/mse-by-hand"]["most_common_failure"]
@@ -84,15 +104,24 @@ def test_a_class_of_2000_mixed_answers_is_graded_in_parallel_into_all_four_expor
     err = capsys.readouterr().err
     assert "graded" in err and "/s" in err and "ETA" in err  # plain progress lines off a terminal
 
-    again = run_batch(subs, sample_quizzes, out=tmp_path / "again.json", workers=2, device="cpu",
-                      db=tmp_path / "td.db", progress=False)
+    again = run_batch(
+        subs,
+        sample_quizzes,
+        out=tmp_path / "again.json",
+        workers=2,
+        device="cpu",
+        db=tmp_path / "td.db",
+        progress=False,
+    )
     assert again.graded == 0 and again.reused == outcome.graded
     assert [r.status for r in again.results] == got
 
 
 def test_regrade_grades_again_what_the_gradebook_has(tmp_path: Path, sample_quizzes: Path) -> None:
     subs = tmp_path / "s.jsonl"
-    subs.write_text(line("ada", "sample/nll-input", [1]) + "\n" + line("ada", "sample/mean-of-range", "2") + "\n")
+    subs.write_text(
+        line("ada", "sample/nll-input", [1]) + "\n" + line("ada", "sample/mean-of-range", "2") + "\n"
+    )
     first = run_batch(subs, sample_quizzes, workers=1, db=tmp_path / "td.db", progress=False)
     second = run_batch(subs, sample_quizzes, workers=1, db=tmp_path / "td.db", regrade=True, progress=False)
     assert (first.graded, second.graded, second.reused) == (2, 2, 0)
@@ -105,7 +134,10 @@ def test_an_edited_exercise_is_graded_again(tmp_path: Path, sample_quizzes: Path
     (quizzes / "sample.yaml").write_text(deck)
     subs = tmp_path / "s.jsonl"
     subs.write_text(line("ada", "sample/mean-of-range", "2.0") + "\n")
-    assert run_batch(subs, quizzes, workers=1, db=tmp_path / "td.db", progress=False).results[0].status == "passed"
+    assert (
+        run_batch(subs, quizzes, workers=1, db=tmp_path / "td.db", progress=False).results[0].status
+        == "passed"
+    )
     (quizzes / "sample.yaml").write_text(deck.replace("torch.arange(5.0).mean()", "torch.arange(7.0).mean()"))
     again = run_batch(subs, quizzes, workers=1, db=tmp_path / "td.db", progress=False)
     assert again.graded == 1 and again.results[0].status == "failed"
@@ -140,15 +172,32 @@ def graded_rows(db: Path) -> int:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_a_run_killed_halfway_resumes_with_nothing_graded_twice_or_lost(
-        tmp_path: Path, sample_quizzes: Path, sig: signal.Signals) -> None:
+    tmp_path: Path, sample_quizzes: Path, sig: signal.Signals
+) -> None:
     n = 240
     subs = tmp_path / "s.jsonl"
     wrong = "def mse(a, b):\n    return (a - b).abs().mean()\n"
-    subs.write_text("".join(line(f"l{i:03d}", "sample/mse-by-hand", RIGHT_MSE if i % 3 else wrong) + "\n"
-                            for i in range(n)))
+    subs.write_text(
+        "".join(
+            line(f"l{i:03d}", "sample/mse-by-hand", RIGHT_MSE if i % 3 else wrong) + "\n" for i in range(n)
+        )
+    )
     db = tmp_path / "td.db"
-    cmd = [str(TORCHDRILL), "grade", str(subs), "--quizzes", str(sample_quizzes), "--db", str(db),
-           "--workers", "2", "--device", "cpu", "--out", str(tmp_path / "r.json")]
+    cmd = [
+        str(TORCHDRILL),
+        "grade",
+        str(subs),
+        "--quizzes",
+        str(sample_quizzes),
+        "--db",
+        str(db),
+        "--workers",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path / "r.json"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while graded_rows(db) < n // 4 and time.monotonic() < deadline and proc.poll() is None:
@@ -173,18 +222,22 @@ def test_a_run_killed_halfway_resumes_with_nothing_graded_twice_or_lost(
     assert [r["status"] for r in results] == ["passed" if i % 3 else "failed" for i in range(n)]
 
 
-def test_the_cli_grades_a_directory_layout_and_exits_2_for_a_missing_input(tmp_path: Path,
-                                                                          sample_quizzes: Path) -> None:
+def test_the_cli_grades_a_directory_layout_and_exits_2_for_a_missing_input(
+    tmp_path: Path, sample_quizzes: Path
+) -> None:
     root = tmp_path / "class"
     (root / "ada" / "sample").mkdir(parents=True)
     (root / "ada" / "sample" / "mean-of-range.txt").write_text("2\n")
     (root / "ada" / "sample" / "nll-input.json").write_text("[0]")
     base = [str(TORCHDRILL), "grade", "--quizzes", str(sample_quizzes), "--db", str(tmp_path / "td.db")]
-    r = subprocess.run([*base, str(root), "--out", str(tmp_path / "r.json")], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [*base, str(root), "--out", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     statuses = [x["status"] for x in json.loads((tmp_path / "r.json").read_text())["results"]]
     assert statuses == ["passed", "failed"]
     assert "sample/mean-of-range" in r.stdout and "pass" in r.stdout
-    missing = subprocess.run([*base, str(tmp_path / "none.jsonl")], capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [*base, str(tmp_path / "none.jsonl")], capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "none.jsonl" in missing.stderr

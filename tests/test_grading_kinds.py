@@ -55,7 +55,9 @@ def test_kind_grading(grader, gid, answer, status) -> None:
 
 def test_score_is_the_fraction_of_trials_passed(grader) -> None:
     # right only when N == 5: one trial of three
-    answer = "def mse(a, b):\n    if a.numel() == 5:\n        return ((a - b) ** 2).mean()\n    return a.sum()\n"
+    answer = (
+        "def mse(a, b):\n    if a.numel() == 5:\n        return ((a - b) ** 2).mean()\n    return a.sum()\n"
+    )
     verdict = grader.grade("sample/mse-by-hand", answer)
     # three seeded trials (N = 2, 5, 9) and a hidden one whose N is drawn afresh
     assert verdict.status == "failed" and verdict.trials == 4 and verdict.passed_trials in (1, 2)
@@ -68,8 +70,10 @@ def test_a_lookup_table_of_the_visible_trials_fails_the_hidden_trial(grader) -> 
 
     table: dict[int, float] = {}
     for _ in range(4):
-        answer = (f"def mse(a, b):\n    t = {table!r}\n    n = a.shape[0]\n"
-                  "    return torch.tensor(t[n]) if n in t else torch.tensor(1000.0 * n)\n")
+        answer = (
+            f"def mse(a, b):\n    t = {table!r}\n    n = a.shape[0]\n"
+            "    return torch.tensor(t[n]) if n in t else torch.tensor(1000.0 * n)\n"
+        )
         verdict = grader.grade("sample/mse-by-hand", answer)
         found = re.search(r"expected ([-\d.e]+), got ([-\d.e]+)", verdict.feedback)
         if found is None:
@@ -97,7 +101,9 @@ def test_error_traceback_shows_only_the_learners_lines(grader) -> None:
 
 
 def test_stdout_is_captured_and_capped(grader) -> None:
-    answer = "print('debugging', 42)\ndef mse(a, b):\n    print('x' * 100000)\n    return ((a - b) ** 2).mean()\n"
+    answer = (
+        "print('debugging', 42)\ndef mse(a, b):\n    print('x' * 100000)\n    return ((a - b) ** 2).mean()\n"
+    )
     verdict = grader.grade("sample/mse-by-hand", answer)
     assert verdict.status == "passed" and verdict.stdout.startswith("debugging 42")
     assert len(verdict.stdout) < 9000 and "more characters not shown" in verdict.stdout
@@ -129,7 +135,8 @@ def test_forbidding_a_function_the_harness_itself_uses_still_grades(tmp_path) ->
     (tmp_path / "seeds.yaml").write_text(
         "exercises:\n  - id: gen\n    kind: code\n    title: t\n    prompt: p\n"
         "    solution: |\n      def draw(n):\n          g = torch.Generator().manual_seed(n)\n          return torch.rand(3, generator=g)\n"
-        "    check: observe('x', draw(N))\n    params: {N: [1, 2, 3]}\n    forbid: [torch.manual_seed]\n")
+        "    check: observe('x', draw(N))\n    params: {N: [1, 2, 3]}\n    forbid: [torch.manual_seed]\n"
+    )
     with Grader(load_library([tmp_path]), "cpu") as g:
         ok = "def draw(n):\n    return torch.rand(3, generator=torch.Generator().manual_seed(n))\n"
         assert g.grade("seeds/gen", ok).status == "passed"

@@ -24,38 +24,68 @@ HOSTILE = {
     "loop with alarm(0) and ignored signals": (
         "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM, signal.SIGXCPU):\n"
         "    signal.signal(s, signal.SIG_IGN)\nsignal.alarm(0)\ndef mse(a, b):\n    while True:\n        pass\n",
-        {"timeout"}),
+        {"timeout"},
+    ),
     "memory bomb (tensor)": ("def mse(a, b):\n    x = torch.empty(10**11)\n    return x.sum()\n", {"memory"}),
     "memory bomb (list)": ("def mse(a, b):\n    x = [0] * 10**11\n    return 0\n", {"memory"}),
-    "output flood": (hostile("import sys\nfor _ in range(200):\n    sys.stdout.write('x' * 1_000_000)\n"
-                             "    os_write = __import__('os').write(1, b'y' * 100000)"), {"failed"}),
+    "output flood": (
+        hostile(
+            "import sys\nfor _ in range(200):\n    sys.stdout.write('x' * 1_000_000)\n"
+            "    os_write = __import__('os').write(1, b'y' * 100000)"
+        ),
+        {"failed"},
+    ),
     "sys.exit(0)": (hostile("import sys\nsys.exit(0)"), {"error"}),
     "os._exit(0)": ("def mse(a, b):\n    import os\n    os._exit(0)\n", {"error"}),
-    "fake passed lines": (hostile("print('PASSED')\nprint('{\"status\": \"passed\", \"score\": 1.0}')"), {"failed"}),
-    "patched comparisons": (hostile(
-        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
-        "torch.testing.assert_close = lambda *a, **k: None\ntorch.Tensor.__eq__ = lambda *a, **k: True"), {"failed"}),
+    "fake passed lines": (
+        hostile('print(\'PASSED\')\nprint(\'{"status": "passed", "score": 1.0}\')'),
+        {"failed"},
+    ),
+    "patched comparisons": (
+        hostile(
+            "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+            "torch.testing.assert_close = lambda *a, **k: None\ntorch.Tensor.__eq__ = lambda *a, **k: True"
+        ),
+        {"failed"},
+    ),
     "tensor subclass that equals everything": (
         "class Liar(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
-        "        return True\ndef mse(a, b):\n    return torch.zeros(()).as_subclass(Liar)\n", {"failed"}),
+        "        return True\ndef mse(a, b):\n    return torch.zeros(()).as_subclass(Liar)\n",
+        {"failed"},
+    ),
     "object whose __eq__ is always true": (
-        "class Eq:\n    def __eq__(self, other):\n        return True\ndef mse(a, b):\n    return Eq()\n", {"failed"}),
+        "class Eq:\n    def __eq__(self, other):\n        return True\ndef mse(a, b):\n    return Eq()\n",
+        {"failed"},
+    ),
     "pickle payload as observation": (
         "import os\nclass Boom:\n    def __reduce__(self):\n        return (os.system, ('touch /tmp/torchdrill-pwned',))\n"
-        "def mse(a, b):\n    return Boom()\n", {"failed"}),
+        "def mse(a, b):\n    return Boom()\n",
+        {"failed"},
+    ),
     "reading the deck from disk": (
-        "def mse(a, b):\n    text = open(DECK).read()\n    return torch.tensor(float(len(text)))\n", {"error"}),
+        "def mse(a, b):\n    text = open(DECK).read()\n    return torch.tensor(float(len(text)))\n",
+        {"error"},
+    ),
     "searching gc for the reference": (
         "import gc\nsrc = [o for o in gc.get_objects() if isinstance(o, str) and '** 2).mean()' in o]\n"
-        "exec(src[0] if src else 'def mse(a, b):\\n    return a.sum() * 0')\n", {"failed"}),
+        "exec(src[0] if src else 'def mse(a, b):\\n    return a.sum() * 0')\n",
+        {"failed"},
+    ),
     # PID 1 of its namespace: its own SIGKILL is ignored and the parent is out of sight
-    "killing the parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + hostile(""), {"error", "failed"}),
+    "killing the parent": (
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + hostile(""),
+        {"error", "failed"},
+    ),
     "segfault via ctypes": ("import ctypes\nctypes.string_at(0)\n" + hostile(""), {"error"}),
-    "reading stdin": (hostile("import sys\ndata = sys.stdin.read()", "    return torch.tensor(float(len(data)))\n"),
-                      {"failed"}),
+    "reading stdin": (
+        hostile("import sys\ndata = sys.stdin.read()", "    return torch.tensor(float(len(data)))\n"),
+        {"failed"},
+    ),
     "raising rlimits back up": (
         "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n"
-        + hostile(""), {"error"}),
+        + hostile(""),
+        {"error"},
+    ),
 }
 
 
@@ -89,8 +119,10 @@ def _processes_with(marker: str) -> list[str]:
 
 
 def test_setsid_children_do_not_outlive_the_submission(grader) -> None:
-    answer = ("import os, subprocess\nsubprocess.Popen(['sleep', '4243'], start_new_session=True)\n"
-              "if os.fork() == 0:\n    os.setsid()\n    os.execv('/bin/sleep', ['sleep', '4244'])\n" + hostile(""))
+    answer = (
+        "import os, subprocess\nsubprocess.Popen(['sleep', '4243'], start_new_session=True)\n"
+        "if os.fork() == 0:\n    os.setsid()\n    os.execv('/bin/sleep', ['sleep', '4244'])\n" + hostile("")
+    )
     verdict = grader.grade(GID, answer)
     assert verdict.status != "passed"
     assert _gone("sleep 424")
@@ -119,7 +151,10 @@ def test_no_connection_reaches_a_local_server(grader) -> None:
     accepted: list[object] = []
     thread = threading.Thread(target=lambda: accepted.append(_accept(server)))
     thread.start()
-    answer = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'hi')\n" + hostile("")
+    answer = (
+        f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2).sendall(b'hi')\n"
+        + hostile("")
+    )
     verdict = grader.grade(GID, answer)
     thread.join()
     server.close()
@@ -135,9 +170,9 @@ def _accept(server: socket.socket) -> object:
 
 def test_writing_into_the_quizzes_directory_fails_and_changes_nothing(grader, deck_path) -> None:
     before = {p.name: p.stat().st_mtime_ns for p in deck_path.parent.iterdir()}
-    answer = (f"open({str(deck_path)!r}, 'a').write('x')\n" + hostile(""))
+    answer = f"open({str(deck_path)!r}, 'a').write('x')\n" + hostile("")
     verdict = grader.grade(GID, answer)
-    answer2 = (f"open({str(deck_path.parent / 'new.yaml')!r}, 'w').write('x')\n" + hostile(""))
+    answer2 = f"open({str(deck_path.parent / 'new.yaml')!r}, 'w').write('x')\n" + hostile("")
     verdict2 = grader.grade(GID, answer2)
     assert verdict.status == "error" and verdict2.status == "error"
     assert {p.name: p.stat().st_mtime_ns for p in deck_path.parent.iterdir()} == before
@@ -153,9 +188,9 @@ FORBID_BYPASSES = {
     "a partial of it": "import functools\nmse = functools.partial(getattr(F, 'mse_' + 'loss'))\n",
     "unwrapping the guard": "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss').__wrapped__(a, b)\n",
     "patching the guard module": "import sys\nsys.modules['grader.sandbox.guard'].learner_is_calling = lambda *a: False\n"
-                                 "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss')(a, b)\n",
-    "compiling under a library file name": "exec(compile('def mse(a, b):\\n    return getattr(F, \"mse_\" + \"loss\")(a, b)\\n',"
-                                           " torch.__file__, 'exec'))\n",
+    "def mse(a, b):\n    return getattr(F, 'mse_' + 'loss')(a, b)\n",
+    "compiling under a library file name": 'exec(compile(\'def mse(a, b):\\n    return getattr(F, "mse_" + "loss")(a, b)\\n\','
+    " torch.__file__, 'exec'))\n",
 }
 
 
@@ -165,24 +200,33 @@ def test_forbid_cannot_be_bypassed_at_run_time(grader, name) -> None:
     assert verdict.status in ("forbidden", "error") and verdict.status != "passed", verdict.feedback
 
 
-@pytest.mark.parametrize("answer", [
-    "(lambda: 0).__globals__['h_' + 'n'][0]",
-    "torch.sys._getframe(0).f_globals['h_' + 'n'][0]",
-    "[v for k, v in (lambda: 0).__globals__.items() if k[0] == 'h' and k[1:] == '_n'][0][0]",
-    "vars()['h_' + 'n'][0]",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(lambda: 0).__globals__['h_' + 'n'][0]",
+        "torch.sys._getframe(0).f_globals['h_' + 'n'][0]",
+        "[v for k, v in (lambda: 0).__globals__.items() if k[0] == 'h' and k[1:] == '_n'][0][0]",
+        "vars()['h_' + 'n'][0]",
+    ],
+)
 def test_a_forbidden_setup_name_cannot_be_reached_another_way(grader, answer) -> None:
     assert grader.grade("sample/last-forward", answer).status == "forbidden"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the process cap applies where the sandbox drops root to nobody")
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="the process cap applies where the sandbox drops root to nobody"
+)
 def test_a_fork_bomb_is_capped_and_cleaned_up(grader) -> None:
-    answer = ("import os, time\npids = []\nfor _ in range(300):\n    pid = os.fork()\n    if pid == 0:\n"
-              "        time.sleep(4245)\n        os._exit(0)\n    pids.append(pid)\n" + hostile(""))
+    answer = (
+        "import os, time\npids = []\nfor _ in range(300):\n    pid = os.fork()\n    if pid == 0:\n"
+        "        time.sleep(4245)\n        os._exit(0)\n    pids.append(pid)\n" + hostile("")
+    )
     grader.grade(GID, HONEST)
     baseline = _sandbox_processes()
     verdict = grader.grade(GID, answer)
-    assert verdict.status == "error" and "Resource temporarily unavailable" in verdict.feedback, verdict.feedback
+    assert verdict.status == "error" and "Resource temporarily unavailable" in verdict.feedback, (
+        verdict.feedback
+    )
     assert grader.grade(GID, HONEST).status == "passed"
     assert _sandbox_processes() <= baseline
 
@@ -192,8 +236,11 @@ def _sandbox_processes() -> int:
     count = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            uid_line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                            if line.startswith("Uid:"))
+            uid_line = next(
+                line
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("Uid:")
+            )
         except (OSError, StopIteration):
             continue
         count += uid_line.split()[1] == "65534"

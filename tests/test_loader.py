@@ -16,32 +16,87 @@ exercises:
 
 CASES = {
     # name: (text, line, col, words in the message)
-    "typo": ("deck: typo\ntitle: x\nexercises:\n  - id: a\n    kind: numeric\n    title: t\n    prompt: p\n"
-             "    solution: 1\n    tolerence: 0.1\n", 9, 5, ["unknown field 'tolerence'", "did you mean 'tolerance'"]),
-    "soluton": ("exercises:\n  - id: a\n    kind: expr\n    title: t\n    prompt: p\n    soluton: x\n", 6, 5,
-                ["unknown field 'soluton'", "solution"]),
-    "syntax": ("deck: syntax\ntitle: x\nexercises:\n  - id: a\n    kind: numeric\n   title: bad indent\n", 6, 4,
-               ["YAML syntax error"]),
-    "kind": ("deck: kind\ntitle: x\nexercises:\n  - id: a\n    kind: essay\n    title: t\n    prompt: p\n", 5, 11,
-             ["unknown kind 'essay'"]),
-    "dupe": ("deck: dupe\ntitle: x\nexercises:\n  - {id: a, kind: card, title: t, prompt: p, back: b}\n"
-             "  - {id: a, kind: card, title: t, prompt: p, back: b}\n", 5, 10, ["duplicate id 'a'"]),
+    "typo": (
+        "deck: typo\ntitle: x\nexercises:\n  - id: a\n    kind: numeric\n    title: t\n    prompt: p\n"
+        "    solution: 1\n    tolerence: 0.1\n",
+        9,
+        5,
+        ["unknown field 'tolerence'", "did you mean 'tolerance'"],
+    ),
+    "soluton": (
+        "exercises:\n  - id: a\n    kind: expr\n    title: t\n    prompt: p\n    soluton: x\n",
+        6,
+        5,
+        ["unknown field 'soluton'", "solution"],
+    ),
+    "syntax": (
+        "deck: syntax\ntitle: x\nexercises:\n  - id: a\n    kind: numeric\n   title: bad indent\n",
+        6,
+        4,
+        ["YAML syntax error"],
+    ),
+    "kind": (
+        "deck: kind\ntitle: x\nexercises:\n  - id: a\n    kind: essay\n    title: t\n    prompt: p\n",
+        5,
+        11,
+        ["unknown kind 'essay'"],
+    ),
+    "dupe": (
+        "deck: dupe\ntitle: x\nexercises:\n  - {id: a, kind: card, title: t, prompt: p, back: b}\n"
+        "  - {id: a, kind: card, title: t, prompt: p, back: b}\n",
+        5,
+        10,
+        ["duplicate id 'a'"],
+    ),
     "list": ("- id: a\n  kind: card\n", 1, 1, ["must be a mapping", "list"]),
     "empty": ("", 1, 1, ["empty deck file"]),
     "tabs": ("deck: tabs\nexercises:\n\t- id: a\n", 3, 1, ["tab character"]),
-    "missing": ("exercises:\n  - id: a\n    kind: card\n    title: t\n    prompt: p\n", 2, 5,
-                ["missing required field 'back'"]),
-    "wrongtype": ("exercises:\n  - id: a\n    kind: code\n    title: t\n    prompt: p\n    solution: 'x=1'\n"
-                  "    check: 'observe(1, 2)'\n    trials: many\n", 8, 13, ["trials", "integer"]),
-    "badid": ("exercises:\n  - {id: Bad_Id, kind: card, title: t, prompt: p, back: b}\n", 2, 10, ["lowercase"]),
-    "dupkey": ("exercises:\n  - id: a\n    kind: card\n    title: t\n    title: u\n    prompt: p\n    back: b\n", 5, 5,
-               ["duplicate key 'title'"]),
-    "choice-range": ("exercises:\n  - id: a\n    kind: choice\n    title: t\n    prompt: p\n    options: [x, y]\n"
-                     "    answer: [2]\n", 2, 5, ["out of range"]),
-    "fill-count": ("exercises:\n  - id: a\n    kind: fill\n    title: t\n    prompt: p\n    template: x = ___ + ___\n"
-                   "    solution: ['1']\n", 2, 5, ["2 blank(s)", "gives 1"]),
-    "bad-python": ("exercises:\n  - id: a\n    kind: expr\n    title: t\n    prompt: p\n    setup: 'x = ('\n"
-                   "    solution: x\n", 6, 12, ["setup is not valid Python"]),
+    "missing": (
+        "exercises:\n  - id: a\n    kind: card\n    title: t\n    prompt: p\n",
+        2,
+        5,
+        ["missing required field 'back'"],
+    ),
+    "wrongtype": (
+        "exercises:\n  - id: a\n    kind: code\n    title: t\n    prompt: p\n    solution: 'x=1'\n"
+        "    check: 'observe(1, 2)'\n    trials: many\n",
+        8,
+        13,
+        ["trials", "integer"],
+    ),
+    "badid": (
+        "exercises:\n  - {id: Bad_Id, kind: card, title: t, prompt: p, back: b}\n",
+        2,
+        10,
+        ["lowercase"],
+    ),
+    "dupkey": (
+        "exercises:\n  - id: a\n    kind: card\n    title: t\n    title: u\n    prompt: p\n    back: b\n",
+        5,
+        5,
+        ["duplicate key 'title'"],
+    ),
+    "choice-range": (
+        "exercises:\n  - id: a\n    kind: choice\n    title: t\n    prompt: p\n    options: [x, y]\n"
+        "    answer: [2]\n",
+        2,
+        5,
+        ["out of range"],
+    ),
+    "fill-count": (
+        "exercises:\n  - id: a\n    kind: fill\n    title: t\n    prompt: p\n    template: x = ___ + ___\n"
+        "    solution: ['1']\n",
+        2,
+        5,
+        ["2 blank(s)", "gives 1"],
+    ),
+    "bad-python": (
+        "exercises:\n  - id: a\n    kind: expr\n    title: t\n    prompt: p\n    setup: 'x = ('\n"
+        "    solution: x\n",
+        6,
+        12,
+        ["setup is not valid Python"],
+    ),
 }
 
 
@@ -62,7 +117,8 @@ def test_each_broken_deck_is_reported_at_its_node(tmp_path: Path, name: str) -> 
 
 def test_global_ids_and_deck_tags(tmp_path: Path) -> None:
     (tmp_path / "losses.yaml").write_text(
-        "title: Losses\ntags: [losses]\nexercises:\n  - {id: bce, kind: card, title: t, prompt: p, back: b, tags: [bce]}\n")
+        "title: Losses\ntags: [losses]\nexercises:\n  - {id: bce, kind: card, title: t, prompt: p, back: b, tags: [bce]}\n"
+    )
     library = load_library([tmp_path])
     entry = library.get("losses/bce")
     assert entry is not None and entry.exercise.tags == ["bce", "losses"]
@@ -84,4 +140,12 @@ def test_missing_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
 def test_sample_deck_loads_every_kind(sample_quizzes: Path) -> None:
     library = load_library([sample_quizzes])
     assert library.problems == []
-    assert {e.exercise.kind for e in library.entries} == {"card", "choice", "numeric", "predict", "expr", "fill", "code"}
+    assert {e.exercise.kind for e in library.entries} == {
+        "card",
+        "choice",
+        "numeric",
+        "predict",
+        "expr",
+        "fill",
+        "code",
+    }

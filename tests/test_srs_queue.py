@@ -17,12 +17,19 @@ PASS = Attempt(Verdict("passed", 1.0))
 FAIL = Attempt(Verdict("failed", 0.0))
 
 
-def write_deck(root: Path, n: int = 3, name: str = "basics", solution: str = "1.0", prompt: str = "How much?") -> Path:
+def write_deck(
+    root: Path, n: int = 3, name: str = "basics", solution: str = "1.0", prompt: str = "How much?"
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     lines = [f"deck: {name}", f"tags: [{name}]", "exercises:"]
     for i in range(n):
-        lines += [f"  - id: ex-{i:03d}", "    kind: numeric", f"    title: Exercise {i}",
-                  f"    prompt: {prompt}", f"    solution: {solution}"]
+        lines += [
+            f"  - id: ex-{i:03d}",
+            "    kind: numeric",
+            f"    title: Exercise {i}",
+            f"    prompt: {prompt}",
+            f"    solution: {solution}",
+        ]
     (root / f"{name}.yaml").write_text("\n".join(lines) + "\n")
     return root
 
@@ -135,7 +142,9 @@ def test_editing_wording_keeps_the_schedule(tmp_path: Path) -> None:
     write_deck(tmp_path / "quizzes", n=1, prompt="How much, really?")
     with Study(load_library([tmp_path / "quizzes"]), tmp_path / "db.sqlite") as study:
         after = study.card_info("basics/ex-000")
-        assert {k: after[k] for k in ("state", "due", "stability")} == {k: before[k] for k in ("state", "due", "stability")}
+        assert {k: after[k] for k in ("state", "due", "stability")} == {
+            k: before[k] for k in ("state", "due", "stability")
+        }
         assert after["fingerprint"] != before["fingerprint"]
         assert study.store.one("SELECT count(*) AS n FROM versions")["n"] == 2
 

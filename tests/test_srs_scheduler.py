@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from test_srs_queue import NOW, PASS, open_study
 
 from grader.engine.verdict import Verdict
@@ -70,8 +69,13 @@ def test_settings_live_in_the_database(tmp_path: Path) -> None:
 
 
 def test_labels() -> None:
-    assert [label(timedelta(minutes=10)), label(timedelta(hours=5)), label(timedelta(days=3)),
-            label(timedelta(days=75)), label(timedelta(days=730))] == ["10m", "5h", "3d", "2.5mo", "2y"]
+    assert [
+        label(timedelta(minutes=10)),
+        label(timedelta(hours=5)),
+        label(timedelta(days=3)),
+        label(timedelta(days=75)),
+        label(timedelta(days=730)),
+    ] == ["10m", "5h", "3d", "2.5mo", "2y"]
 
 
 def _suggest(tmp_path: Path, attempt: Attempt) -> str:
@@ -107,16 +111,35 @@ def test_the_oldest_fsrs_we_allow_passes_the_scheduling_tests_and_stays_torch_fr
     root = Path(__file__).resolve().parent.parent
     floor = re.search(r'"fsrs>=([0-9.]+)', (root / "pyproject.toml").read_text()).group(1)
     target = tmp_path / "old"
-    got = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                          f"fsrs=={floor}"], capture_output=True, text=True)
+    got = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            f"fsrs=={floor}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if got.returncode != 0:
         pytest.skip(f"cannot install fsrs=={floor} here (no package index?): {got.stderr.strip()[:200]}")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(root)])}
     probe = "import sys, fsrs; print(fsrs.__file__, 'torch' in sys.modules)"
-    where, torch_loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                                         check=True).stdout.split()
+    where, torch_loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
     assert where.startswith(str(target)) and torch_loaded == "False"
     tests = [str(root / "tests" / f) for f in ("test_srs_scheduler.py", "test_srs_queue.py", "test_study.py")]
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider", *tests],
-                         capture_output=True, text=True, env=env, cwd=root)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider", *tests],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     assert run.returncode == 0, run.stdout[-2000:]

@@ -40,8 +40,21 @@ for i in range(count):
 
 def _writer(tmp_path: Path, tag: str, count: int) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "quizzes"), str(tmp_path / "db.sqlite"),
-                             tag, str(count)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            str(tmp_path / "quizzes"),
+            str(tmp_path / "db.sqlite"),
+            tag,
+            str(count),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _answers(db: Path) -> set[str]:
@@ -73,7 +86,9 @@ def test_sigkill_at_any_moment_loses_no_acknowledged_review(tmp_path: Path) -> N
         proc.send_signal(signal.SIGKILL)
         rest, _ = proc.communicate(timeout=30)
         # only whole lines: a token is acknowledged once its newline is out
-        acknowledged |= {line.strip() for line in (first + rest).splitlines(keepends=True) if line.endswith("\n")}
+        acknowledged |= {
+            line.strip() for line in (first + rest).splitlines(keepends=True) if line.endswith("\n")
+        }
     assert len(acknowledged) > 5
     assert acknowledged <= _answers(tmp_path / "db.sqlite")
 
@@ -84,7 +99,9 @@ def test_a_fresh_file_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> No
         assert store.one("PRAGMA journal_mode")[0] == "wal"
         assert store.one("PRAGMA foreign_keys")[0] == 1
         assert store.one("PRAGMA user_version")[0] == SCHEMA_VERSION
-        assert {"cards", "reviews", "versions", "settings", "daily", "tag_stats"} <= set(store.db.table_names())
+        assert {"cards", "reviews", "versions", "settings", "daily", "tag_stats"} <= set(
+            store.db.table_names()
+        )
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         store.close()
@@ -118,8 +135,10 @@ def test_a_version_1_file_migrates_forward_and_keeps_its_cards(tmp_path: Path) -
     conn = sqlite3.connect(db, isolation_level=None)
     MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO cards (gid, deck, position, state, due, suspended, fingerprint, graded_fingerprint) "
-                 "VALUES ('d/a', 'd', 0, 'review', 7200, 1, 'f', 'g'), ('d/b', 'd', 1, 'review', 7300, 0, 'f', 'g')")
+    conn.execute(
+        "INSERT INTO cards (gid, deck, position, state, due, suspended, fingerprint, graded_fingerprint) "
+        "VALUES ('d/a', 'd', 0, 'review', 7200, 1, 'f', 'g'), ('d/b', 'd', 1, 'review', 7300, 0, 'f', 'g')"
+    )
     conn.close()
     store = Store(db)
     try:

@@ -45,17 +45,22 @@ def test_review_passed_first_try_is_rated_good_and_leaves_the_due_list(quizzes: 
     db = tmp_path / "db"
     out = json.loads("\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[1]", as_json=True)))
     assert (out["status"], out["score"], out["rating"]) == ("passed", 1.0, "good")
-    assert datetime.fromisoformat(out["due"]) > datetime.now(UTC) + timedelta(minutes=5)  # not due again at once
+    assert datetime.fromisoformat(out["due"]) > datetime.now(UTC) + timedelta(
+        minutes=5
+    )  # not due again at once
     due = json.loads("\n".join(run(study.cli_due, quizzes, db, as_json=True)))
     assert "sample/nll-input" not in [i["exercise"] for i in due]
 
 
 def test_review_failed_is_rated_again_and_a_given_rating_wins(quizzes: Path, tmp_path: Path) -> None:
     db = tmp_path / "db"
-    failed = json.loads("\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[0]", as_json=True)))
+    failed = json.loads(
+        "\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[0]", as_json=True))
+    )
     assert (failed["status"], failed["rating"]) == ("failed", "again")
-    easy = json.loads("\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[1]", rating="easy",
-                                    as_json=True)))
+    easy = json.loads(
+        "\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[1]", rating="easy", as_json=True))
+    )
     assert easy["rating"] == "easy"
 
 
@@ -68,8 +73,19 @@ def test_review_prints_the_verdict_for_a_person(quizzes: Path, tmp_path: Path) -
 def test_a_card_needs_a_rating(quizzes: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--rating"):
         run(study.cli_review, quizzes, tmp_path / "db", "sample/stack-card", "")
-    out = json.loads("\n".join(run(study.cli_review, quizzes, tmp_path / "db", "sample/stack-card", "",
-                                   rating="hard", as_json=True)))
+    out = json.loads(
+        "\n".join(
+            run(
+                study.cli_review,
+                quizzes,
+                tmp_path / "db",
+                "sample/stack-card",
+                "",
+                rating="hard",
+                as_json=True,
+            )
+        )
+    )
     assert out["rating"] == "hard" and out["status"] is None
 
 

@@ -318,7 +318,11 @@ async def test_saving_a_deck_reloads_it_and_shows_its_errors(tmp_path: Path) -> 
         deck.write_text(deck.read_text().rstrip("\n") + extra)
         await pilot.pause(1.5)
         assert app.library.get("sample/added") is not None
-        assert [str(c) for c in app.screen.query_one("#decks", DataTable).get_row_at(0)[2:]] == ["8", "0", "0"]
+        assert [str(c) for c in app.screen.query_one("#decks", DataTable).get_row_at(0)[2:]] == [
+            "8",
+            "0",
+            "0",
+        ]
         deck.write_text(deck.read_text() + "  - {id: bad, kind: essay}\n")
         await pilot.pause(1.5)
         assert "sample.yaml:" in str(app.screen.query_one("#problems").render())

@@ -29,13 +29,23 @@ def code_exercise(**fields: str) -> str:
 
 
 WEAK = {
-    "starter passes": (code_exercise(starter="|\n      def f(x):\n          return x + x"), "the starter passes"),
-    "not deterministic": (code_exercise(check="|\n      import time\n      observe('y', f(torch.tensor(float(time.perf_counter_ns() % 997))))"),
-                          "not deterministic"),
+    "starter passes": (
+        code_exercise(starter="|\n      def f(x):\n          return x + x"),
+        "the starter passes",
+    ),
+    "not deterministic": (
+        code_exercise(
+            check="|\n      import time\n      observe('y', f(torch.tensor(float(time.perf_counter_ns() % 997))))"
+        ),
+        "not deterministic",
+    ),
     "observes nothing": (code_exercise(check="|\n      f(torch.randn(N))"), "observes nothing"),
     "only shapes": (code_exercise(check="|\n      observe('shape', f(torch.randn(N)).shape)"), "only shapes"),
     "cannot fail": (code_exercise(tolerance="1000.0"), "still passes"),
-    "identical trials": (code_exercise(check="|\n      observe('y', f(torch.ones(3)))", params="{}"), "identical values"),
+    "identical trials": (
+        code_exercise(check="|\n      observe('y', f(torch.ones(3)))", params="{}"),
+        "identical values",
+    ),
     "forbid typo": (code_exercise(forbid="[torch.nn.functional.mse_los]"), "does not resolve"),
     "forbid unknown plain name": (code_exercise(forbid="[h_n]"), "neither a module nor a name"),
 }
@@ -68,16 +78,24 @@ def test_missing_teaching_is_a_warning_and_exits_0(tmp_path: Path) -> None:
 
 def test_broken_decks_exit_1_with_one_located_line_each(tmp_path: Path, sample_quizzes: Path) -> None:
     (tmp_path / "good.yaml").write_text((sample_quizzes / "sample.yaml").read_text())
-    broken = {"typo.yaml": "exercises:\n  - {id: a, kind: card, title: t, prompt: p, back: b, bakc: c}\n",
-              "list.yaml": "- a\n", "empty.yaml": "", "kind.yaml": "exercises:\n  - {id: a, kind: essay}\n"}
+    broken = {
+        "typo.yaml": "exercises:\n  - {id: a, kind: card, title: t, prompt: p, back: b, bakc: c}\n",
+        "list.yaml": "- a\n",
+        "empty.yaml": "",
+        "kind.yaml": "exercises:\n  - {id: a, kind: essay}\n",
+    }
     for name, text in broken.items():
         (tmp_path / name).write_text(text)
-    result = subprocess.run([*TORCHDRILL, "validate", "--quick", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [*TORCHDRILL, "validate", "--quick", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if ": warning: " not in line]
     assert len(errors) == len(broken)
     for name in broken:
-        assert any(line.startswith(f"{tmp_path / name}:") and line.split(":")[1].isdigit() for line in errors), name
+        assert any(
+            line.startswith(f"{tmp_path / name}:") and line.split(":")[1].isdigit() for line in errors
+        ), name
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -87,9 +105,14 @@ def test_validate_of_a_missing_path_exits_1_with_a_message(tmp_path: Path) -> No
 
 
 def test_integer_observations_that_vary_are_not_flagged(tmp_path: Path) -> None:
-    (tmp_path / "ints.yaml").write_text(code_exercise(
-        solution="|\n      def f(x):\n          return int(x.argmax())", check="|\n      observe('i', f(torch.randn(N)))",
-        params="{N: [5, 6, 7, 8]}", trials="4"))
+    (tmp_path / "ints.yaml").write_text(
+        code_exercise(
+            solution="|\n      def f(x):\n          return int(x.argmax())",
+            check="|\n      observe('i', f(torch.randn(N)))",
+            params="{N: [5, 6, 7, 8]}",
+            trials="4",
+        )
+    )
     library = load_library([tmp_path])
     with Grader(library, "cpu") as grader:
         assert check_entry(grader, library.get("ints/ex")) == []
@@ -101,8 +124,10 @@ def test_validate_with_code_prints_no_traceback(sample_quizzes: Path) -> None:
 
 
 def test_a_numeric_tolerance_that_lets_zero_pass_is_caught(tmp_path: Path) -> None:
-    (tmp_path / "num.yaml").write_text("exercises:\n  - id: ex\n    kind: numeric\n    title: t\n    prompt: p\n"
-                                       f"{TEACHING}    solution: 2.0\n    tolerance: 5\n")
+    (tmp_path / "num.yaml").write_text(
+        "exercises:\n  - id: ex\n    kind: numeric\n    title: t\n    prompt: p\n"
+        f"{TEACHING}    solution: 2.0\n    tolerance: 5\n"
+    )
     library = load_library([tmp_path])
     with Grader(library, "cpu") as grader:
         messages = [p.message for p in check_entry(grader, library.get("num/ex"))]

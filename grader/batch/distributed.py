@@ -22,8 +22,9 @@ _lock = threading.Lock()
 _graders: dict[tuple[str, str | None], Any] = {}
 
 
-def grade_on_cluster(tasks: Iterable[tuple], quizzes: Path, scheduler: str, device: str | None,
-                     window: int = 2000) -> Iterator[tuple]:
+def grade_on_cluster(
+    tasks: Iterable[tuple], quizzes: Path, scheduler: str, device: str | None, window: int = 2000
+) -> Iterator[tuple]:
     """Yield (key, verdict, ok) for each task as the cluster finishes it (any order)."""
     try:
         from distributed import Client, as_completed
@@ -50,8 +51,9 @@ def grade_on_cluster(tasks: Iterable[tuple], quizzes: Path, scheduler: str, devi
         client.close()
 
 
-def _submit_next(client: Any, running: Any, todo: Iterator[tuple], shipped: Any, digest: str,
-                 device: str | None) -> bool:
+def _submit_next(
+    client: Any, running: Any, todo: Iterator[tuple], shipped: Any, digest: str, device: str | None
+) -> bool:
     task = next(todo, None)
     if task is None:
         return False
@@ -74,16 +76,22 @@ def read_decks(quizzes: Path) -> dict[str, str]:
     return {str(f.relative_to(root)): f.read_text(encoding="utf-8") for f in files}
 
 
-def grade_remote(key: list[str], gid: str, answer: Any, decks: dict[str, str], digest: str,
-                 device: str | None) -> tuple[list[str], dict[str, Any], bool]:
+def grade_remote(
+    key: list[str], gid: str, answer: Any, decks: dict[str, str], digest: str, device: str | None
+) -> tuple[list[str], dict[str, Any], bool]:
     """Runs on a Dask worker: grade one answer with this process's Grader for these decks."""
     with _lock:
         grader = _grader_for(decks, digest, device)
         try:
             return key, grader.grade(gid, answer).to_json(), True
         except Exception as e:  # noqa: BLE001 - as in worker.grade_one: reported, not recorded
-            verdict = {"status": "error", "score": 0.0, "duration_ms": 0.0, "stdout": "",
-                       "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again"}
+            verdict = {
+                "status": "error",
+                "score": 0.0,
+                "duration_ms": 0.0,
+                "stdout": "",
+                "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again",
+            }
             return key, verdict, False
 
 

@@ -64,7 +64,7 @@ class Gradebook:
         found: dict[Key, dict[str, Any]] = {}
         learners = sorted({k[0] for k in keys})
         for start in range(0, len(learners), 500):
-            chunk = learners[start:start + 500]
+            chunk = learners[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(f"SELECT * FROM {TABLE} WHERE learner IN ({marks})", chunk)
             names = [d[0] for d in rows.description]
@@ -76,14 +76,23 @@ class Gradebook:
         return found
 
     def record(self, key: Key, version: str, verdict: dict[str, Any]) -> None:
-        row = {"learner": key[0], "exercise": key[1], "answer_hash": key[2], "version": version,
-               "status": verdict["status"], "score": float(verdict["score"]),
-               "feedback": verdict.get("feedback", ""), "stdout": verdict.get("stdout", ""),
-               "duration_ms": float(verdict.get("duration_ms", 0.0)),
-               "graded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        row = {
+            "learner": key[0],
+            "exercise": key[1],
+            "answer_hash": key[2],
+            "version": version,
+            "status": verdict["status"],
+            "score": float(verdict["score"]),
+            "feedback": verdict.get("feedback", ""),
+            "stdout": verdict.get("stdout", ""),
+            "duration_ms": float(verdict.get("duration_ms", 0.0)),
+            "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         with self.db.conn:
-            self.db.execute(f"INSERT OR REPLACE INTO {TABLE} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                            list(row.values()))
+            self.db.execute(
+                f"INSERT OR REPLACE INTO {TABLE} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
 
     def count(self) -> int:
         return self.db.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]

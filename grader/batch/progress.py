@@ -8,8 +8,9 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO | None = None, tty: bool | None = None,
-                 every_s: float = 5.0) -> None:
+    def __init__(
+        self, total: int, stream: TextIO | None = None, tty: bool | None = None, every_s: float = 5.0
+    ) -> None:
         self.total = total
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty

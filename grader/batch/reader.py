@@ -77,12 +77,16 @@ def parse_line(line: str, index: int, where: str) -> Submission:
     except json.JSONDecodeError as e:
         return Submission(index, None, None, None, f"{where}:{e.colno}: not valid JSON ({e.msg})", where)
     if not isinstance(data, dict):
-        return Submission(index, None, None, None, f"{where}: expected a JSON object, got {type(data).__name__}", where)
+        return Submission(
+            index, None, None, None, f"{where}: expected a JSON object, got {type(data).__name__}", where
+        )
     raw = {k: data.get(k) for k in ("learner", "exercise")}
     learner, exercise = (v if isinstance(v, str) and v else None for v in raw.values())
-    problems = [f"missing {k}" if k not in data else
-                f"{k} must be a non-empty string, got {_json_type(v)}" for k, v in raw.items()
-                if not (isinstance(v, str) and v)]
+    problems = [
+        f"missing {k}" if k not in data else f"{k} must be a non-empty string, got {_json_type(v)}"
+        for k, v in raw.items()
+        if not (isinstance(v, str) and v)
+    ]
     if "answer" not in data:
         problems.append("missing answer")
     problem = f"{where}: {'; '.join(problems)}" if problems else None
@@ -107,7 +111,9 @@ def _from_file(file: Path, index: int, learner: str, gid: str) -> Submission:
         try:
             return Submission(index, learner, gid, json.loads(text), None, where)
         except json.JSONDecodeError as e:
-            return Submission(index, learner, gid, None, f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg})", where)
+            return Submission(
+                index, learner, gid, None, f"{where}:{e.lineno}:{e.colno}: not valid JSON ({e.msg})", where
+            )
     # a short answer typed in an editor ends with a newline that is not part of it
     return Submission(index, learner, gid, text if file.suffix == ".py" else text.strip(), None, where)
 
@@ -117,7 +123,9 @@ def check_shape(sub: Submission, library: Library) -> Submission:
         return sub
     entry = library.get(sub.exercise)
     if entry is None:
-        return _with_problem(sub, f"{sub.where}: no exercise {sub.exercise!r} in the loaded decks", counted=False)
+        return _with_problem(
+            sub, f"{sub.where}: no exercise {sub.exercise!r} in the loaded decks", counted=False
+        )
     problem = shape_problem(entry.exercise.kind, sub.answer)
     if problem is None:
         return sub
@@ -141,8 +149,15 @@ def _is_int(value: Any) -> bool:
 
 
 def _json_type(value: Any) -> str:
-    names = {str: "a string", list: "a list", dict: "an object", bool: "a boolean", int: "a number",
-             float: "a number", type(None): "null"}
+    names = {
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     if isinstance(value, list) and value:
         return f"a list of {sorted({names.get(type(v), type(v).__name__) for v in value})}"
     return names.get(type(value), type(value).__name__)

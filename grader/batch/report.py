@@ -32,7 +32,11 @@ def format_for(path: Path, name: str | None = None) -> str:
 
 def write_report(path: Path, fmt: str, results: list[Result], summary: dict[str, Any]) -> None:
     writers: dict[str, Callable[[Path, list[Result], dict[str, Any]], None]] = {
-        "json": write_json, "csv": write_csv, "junit": write_junit, "gradescope": write_gradescope}
+        "json": write_json,
+        "csv": write_csv,
+        "junit": write_junit,
+        "gradescope": write_gradescope,
+    }
     try:
         if fmt != "gradescope":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +52,9 @@ def write_json(path: Path, results: list[Result], summary: dict[str, Any]) -> No
 
 def score_matrix(results: list[Result]) -> tuple[list[str], dict[str, dict[str, float]]]:
     """learner -> exercise -> best score over that learner's submissions for it."""
-    exercises = sorted({r.exercise for r in results if r.exercise is not None and r.learner is not None and r.counted})
+    exercises = sorted(
+        {r.exercise for r in results if r.exercise is not None and r.learner is not None and r.counted}
+    )
     matrix: dict[str, dict[str, float]] = {}
     for r in results:
         if r.learner is None:
@@ -83,15 +89,31 @@ def write_junit(path: Path, results: list[Result], summary: dict[str, Any]) -> N
     errors = sum(r.status not in ("passed", "failed") for r in results)
     time = sum(r.duration_ms for r in results) / 1000
     suites = ET.Element("testsuites", tests=str(len(results)), failures=str(failures), errors=str(errors))
-    suite = ET.SubElement(suites, "testsuite", name="torchdrill", tests=str(len(results)),
-                          failures=str(failures), errors=str(errors), time=f"{time:.3f}")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="torchdrill",
+        tests=str(len(results)),
+        failures=str(failures),
+        errors=str(errors),
+        time=f"{time:.3f}",
+    )
     for index, r in enumerate(results):
-        case = ET.SubElement(suite, "testcase", classname=_clean(r.learner or "unknown"),
-                             name=_clean(r.exercise or f"line {index + 1}"), time=f"{r.duration_ms / 1000:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=_clean(r.learner or "unknown"),
+            name=_clean(r.exercise or f"line {index + 1}"),
+            time=f"{r.duration_ms / 1000:.3f}",
+        )
         if r.status == "failed":
-            ET.SubElement(case, "failure", message=_clean(r.feedback[:200]), type="failed").text = _clean(r.feedback)
+            ET.SubElement(case, "failure", message=_clean(r.feedback[:200]), type="failed").text = _clean(
+                r.feedback
+            )
         elif r.status != "passed":
-            ET.SubElement(case, "error", message=_clean(r.feedback[:200]), type=r.status).text = _clean(r.feedback)
+            ET.SubElement(case, "error", message=_clean(r.feedback[:200]), type=r.status).text = _clean(
+                r.feedback
+            )
         if r.stdout:
             ET.SubElement(case, "system-out").text = _clean(r.stdout)
     ET.indent(suites)
@@ -114,15 +136,23 @@ def write_gradescope(root: Path, results: list[Result], summary: dict[str, Any])
         folder = root / _safe_name(learner)
         folder.mkdir(exist_ok=True)
         tests = [_gradescope_test(r) for r in rs]
-        data = {"score": round(sum(t["score"] for t in tests), 4), "output": f"{len(tests)} submissions graded",
-                "tests": tests}
+        data = {
+            "score": round(sum(t["score"] for t in tests), 4),
+            "output": f"{len(tests)} submissions graded",
+            "tests": tests,
+        }
         _atomic_write(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def _gradescope_test(r: Result) -> dict[str, Any]:
     output = f"{r.status}: {r.feedback}" + (f"\n\nYour output:\n{r.stdout}" if r.stdout else "")
-    return {"name": r.exercise or "unknown", "score": r.score, "max_score": 1.0 if r.counted else 0.0,
-            "status": "passed" if r.status == "passed" else "failed", "output": output}
+    return {
+        "name": r.exercise or "unknown",
+        "score": r.score,
+        "max_score": 1.0 if r.counted else 0.0,
+        "status": "passed" if r.status == "passed" else "failed",
+        "output": output,
+    }
 
 
 def _safe_name(learner: str) -> str:

@@ -33,13 +33,28 @@ class Result:
 
     @classmethod
     def from_verdict(cls, sub: Submission, verdict: dict[str, Any], cached: bool = False) -> Result:
-        return cls(sub.learner, sub.exercise, verdict["status"], float(verdict["score"]), verdict.get("feedback", ""),
-                   float(verdict.get("duration_ms", 0.0)), verdict.get("stdout", ""), cached)
+        return cls(
+            sub.learner,
+            sub.exercise,
+            verdict["status"],
+            float(verdict["score"]),
+            verdict.get("feedback", ""),
+            float(verdict.get("duration_ms", 0.0)),
+            verdict.get("stdout", ""),
+            cached,
+        )
 
     @classmethod
     def invalid(cls, sub: Submission) -> Result:
-        return cls(sub.learner, sub.exercise, "invalid", 0.0, sub.problem or "invalid submission", 0.0,
-                   counted=sub.counted)
+        return cls(
+            sub.learner,
+            sub.exercise,
+            "invalid",
+            0.0,
+            sub.problem or "invalid submission",
+            0.0,
+            counted=sub.counted,
+        )
 
 
 def failure_gist(feedback: str) -> str:
@@ -82,17 +97,23 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
     """Plain text for the terminal: one row per exercise, then the totals."""
     rows = [("exercise", "n", "pass", "mean", "most common failure")]
     for gid, s in summary["exercises"].items():
-        rows.append((gid, str(s["submissions"]), f"{s['pass_rate']:.0%}", f"{s['mean_score']:.2f}",
-                     _failure_cell(s)))
+        rows.append(
+            (gid, str(s["submissions"]), f"{s['pass_rate']:.0%}", f"{s['mean_score']:.2f}", _failure_cell(s))
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for row in rows:
-        head = "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=False)))
+        head = "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        )
         lines.append(f"{head}  {row[4]}"[:width])
     counts = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items() if n)
     lines.append("")
-    lines.append(f"{summary['submissions']} submissions from {summary['learners']} learners: {counts or 'none'}; "
-                 f"mean score {summary['mean_score']:.2f}")
+    lines.append(
+        f"{summary['submissions']} submissions from {summary['learners']} learners: {counts or 'none'}; "
+        f"mean score {summary['mean_score']:.2f}"
+    )
     return "\n".join(lines)
 
 

@@ -40,10 +40,20 @@ class BatchOutcome:
     outputs: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def run_batch(submissions: Path, quizzes: Path, *, out: Path | Sequence[Path] | None = None,
-              workers: int | None = None, device: str | None = None, echo: Echo = print,
-              db: Path | None = None, regrade: bool = False, formats: Sequence[str] = (),
-              scheduler: str | None = None, progress: bool | None = None) -> BatchOutcome:
+def run_batch(
+    submissions: Path,
+    quizzes: Path,
+    *,
+    out: Path | Sequence[Path] | None = None,
+    workers: int | None = None,
+    device: str | None = None,
+    echo: Echo = print,
+    db: Path | None = None,
+    regrade: bool = False,
+    formats: Sequence[str] = (),
+    scheduler: str | None = None,
+    progress: bool | None = None,
+) -> BatchOutcome:
     """Grade a JSONL file or directory layout; write each `out` (format by `formats` or extension)."""
     outputs = _outputs(out, formats)
     if scheduler and workers:
@@ -75,8 +85,10 @@ def run_batch(submissions: Path, quizzes: Path, *, out: Path | Sequence[Path] | 
     for path, fmt in outputs:
         write_report(path, fmt, results, summary)
     echo(summary_table(summary))
-    echo(f"graded {len(tasks)} distinct answers; {len(known)} already in the gradebook"
-         + "".join(f"; wrote {p} ({f})" for p, f in outputs))
+    echo(
+        f"graded {len(tasks)} distinct answers; {len(known)} already in the gradebook"
+        + "".join(f"; wrote {p} ({f})" for p, f in outputs)
+    )
     return BatchOutcome(results, summary, len(tasks), len(known), outputs)
 
 
@@ -96,7 +108,9 @@ def _versions(library: Library, subs: list[Submission]) -> dict[str, str]:
     return versions
 
 
-def _plan(subs: list[Submission], known: dict[Key, dict[str, Any]]) -> tuple[list[Task], dict[Key, dict[str, Any]]]:
+def _plan(
+    subs: list[Submission], known: dict[Key, dict[str, Any]]
+) -> tuple[list[Task], dict[Key, dict[str, Any]]]:
     """The distinct answers still to grade, in input order, and the verdicts already at hand."""
     verdicts: dict[Key, dict[str, Any]] = dict(known)
     tasks: dict[Key, Task] = {}
@@ -112,8 +126,9 @@ def _result(sub: Submission, verdicts: dict[Key, dict[str, Any]], known: dict[Ke
     return Result.from_verdict(sub, verdicts[sub.key], cached=sub.key in known)
 
 
-def _grade(tasks: list[Task], quizzes: Path, workers: int | None, device: str | None,
-           scheduler: str | None) -> Iterator[Done]:
+def _grade(
+    tasks: list[Task], quizzes: Path, workers: int | None, device: str | None, scheduler: str | None
+) -> Iterator[Done]:
     if not tasks:
         return iter(())
     if scheduler:
@@ -130,8 +145,12 @@ def grade_locally(tasks: Iterable[Task], quizzes: Path, workers: int, device: st
     """Grade on `workers` spawned processes, yielding each verdict as soon as it is ready (any order)."""
     from grader.batch.worker import grade_one, init_worker
 
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=init_worker,
-                               initargs=(str(quizzes.resolve()), device))
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=init_worker,
+        initargs=(str(quizzes.resolve()), device),
+    )
     window = workers * 4  # enough to keep every worker busy; bounded, so millions of tasks fit in memory
     pending: dict[Future, Key] = {}
     todo = iter(tasks)

@@ -41,6 +41,11 @@ def grade_one(gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
     try:
         return _grader.grade(gid, answer).to_json(), True
     except Exception as e:  # noqa: BLE001 - a broken sandbox must not end the batch; this is not cached
-        verdict = {"status": "error", "score": 0.0, "duration_ms": 0.0, "stdout": "",
-                   "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again"}
+        verdict = {
+            "status": "error",
+            "score": 0.0,
+            "duration_ms": 0.0,
+            "stdout": "",
+            "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again",
+        }
         return verdict, False

@@ -37,7 +37,10 @@ try:  # the C loader ships in PyYAML's wheels; fall back where it was built with
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader  # type: ignore[assignment]
 
-MODELS = {cls.model_fields["kind"].annotation.__args__[0]: cls for cls in (Card, Choice, Numeric, Predict, Expr, Fill, Code)}
+MODELS = {
+    cls.model_fields["kind"].annotation.__args__[0]: cls
+    for cls in (Card, Choice, Numeric, Predict, Expr, Fill, Code)
+}
 Path_ = tuple[str | int, ...]
 
 
@@ -120,8 +123,15 @@ def load_library(paths: Sequence[Path]) -> Library:
         if deck is None:
             continue
         if deck.name in seen:
-            problems.append(Problem(str(path), 1, 1, f"deck name {deck.name!r} is already used by {seen[deck.name]}; "
-                                    "set a different `deck:` in one of them"))
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    f"deck name {deck.name!r} is already used by {seen[deck.name]}; "
+                    "set a different `deck:` in one of them",
+                )
+            )
             continue
         seen[deck.name] = path
         decks.append(deck)
@@ -140,10 +150,16 @@ def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
     except yaml.YAMLError as e:
         return None, [_yaml_problem(where, text, e)]
     if root is None:
-        return None, [Problem(where, 1, 1, "empty deck file: expected a mapping with `title:` and `exercises:`")]
+        return None, [
+            Problem(where, 1, 1, "empty deck file: expected a mapping with `title:` and `exercises:`")
+        ]
     if not isinstance(root, yaml.MappingNode):
         found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-        return None, [_at(where, root, f"a deck must be a mapping (deck:, title:, exercises:), but this file is {found}")]
+        return None, [
+            _at(
+                where, root, f"a deck must be a mapping (deck:, title:, exercises:), but this file is {found}"
+            )
+        ]
     marks = _Marks(where)
     problems = marks.index(root)
     if problems:
@@ -156,20 +172,34 @@ def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
     return _build(path, model, root, marks)
 
 
-def _build(path: Path, model: Deck, root: yaml.Node, marks: _Marks) -> tuple[LoadedDeck | None, list[Problem]]:
+def _build(
+    path: Path, model: Deck, root: yaml.Node, marks: _Marks
+) -> tuple[LoadedDeck | None, list[Problem]]:
     where = str(path)
     name = model.deck or path.stem
     if model.deck is None and not _valid_name(name):
-        return None, [Problem(where, 1, 1, f"the file name {path.stem!r} is not a valid deck name; "
-                              "add `deck: some-name` (lowercase letters, digits and dashes)")]
+        return None, [
+            Problem(
+                where,
+                1,
+                1,
+                f"the file name {path.stem!r} is not a valid deck name; "
+                "add `deck: some-name` (lowercase letters, digits and dashes)",
+            )
+        ]
     problems: list[Problem] = []
     entries: list[Entry] = []
     ids: set[str] = set()
     for i, ex in enumerate(model.exercises):
         node = marks.node(root, ("exercises", i))
         if ex.id in ids:
-            problems.append(_at(where, marks.node(root, ("exercises", i, "id")),
-                                f"duplicate id {ex.id!r}: ids must be unique within the deck"))
+            problems.append(
+                _at(
+                    where,
+                    marks.node(root, ("exercises", i, "id")),
+                    f"duplicate id {ex.id!r}: ids must be unique within the deck",
+                )
+            )
             continue
         ids.add(ex.id)
         tags = list(dict.fromkeys([*ex.tags, *model.tags]))
@@ -185,7 +215,9 @@ def _without_echoes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def echo(e: dict[str, Any]) -> bool:
         where, name = tuple(e["loc"][:-1]), str(e["loc"][-1])
-        return e["type"] == "missing" and any(w == where and difflib.get_close_matches(name, [t]) for w, t in typos)
+        return e["type"] == "missing" and any(
+            w == where and difflib.get_close_matches(name, [t]) for w, t in typos
+        )
 
     return [e for e in errors if not echo(e)]
 
@@ -204,7 +236,9 @@ def _yaml_problem(where: str, text: str, e: yaml.YAMLError) -> Problem:
     lines = text.splitlines()
     row = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in row[: max(col, 1)] or "\t" in row[: len(row) - len(row.lstrip())]:
-        return Problem(where, line, row.find("\t") + 1, "tab character in indentation: YAML indents with spaces only")
+        return Problem(
+            where, line, row.find("\t") + 1, "tab character in indentation: YAML indents with spaces only"
+        )
     what = getattr(e, "problem", None) or str(e).splitlines()[0]
     context = getattr(e, "context", None)
     message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
@@ -268,12 +302,18 @@ class _Marks:
         name = str(loc[-1])
         fields = self._fields_at(loc, root)
         close = difflib.get_close_matches(name, fields, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed here: {', '.join(fields)}" if fields else "")
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else (f"; allowed here: {', '.join(fields)}" if fields else "")
+        )
         return f"unknown field {name!r}{hint}"
 
     def _message(self, err: dict[str, Any], loc: Path_) -> str:
         kind = err["type"]
-        field_name = next((str(s) for s in reversed(loc) if isinstance(s, str) and s not in MODELS and s != "kind"), "")
+        field_name = next(
+            (str(s) for s in reversed(loc) if isinstance(s, str) and s not in MODELS and s != "kind"), ""
+        )
         if kind == "missing":
             return f"missing required field {field_name!r}"
         if kind == "union_tag_invalid":

@@ -26,7 +26,9 @@ def check_syntax(source: str, mode: str, what: str) -> str:
     try:
         ast.parse(source, mode=mode)
     except SyntaxError as e:
-        raise ValueError(f"{what} is not valid Python: {e.msg} (line {e.lineno}, column {e.offset})") from None
+        raise ValueError(
+            f"{what} is not valid Python: {e.msg} (line {e.lineno}, column {e.offset})"
+        ) from None
     return source
 
 
@@ -74,7 +76,9 @@ class Choice(Exercise):
     def _answer_in_range(self) -> Choice:
         bad = [i for i in self.answer if not 0 <= i < len(self.options)]
         if bad:
-            raise ValueError(f"answer index {bad[0]} is out of range: there are {len(self.options)} options (0-based)")
+            raise ValueError(
+                f"answer index {bad[0]} is out of range: there are {len(self.options)} options (0-based)"
+            )
         if len(set(self.answer)) != len(self.answer):
             raise ValueError("answer lists an option twice")
         return self
@@ -193,7 +197,9 @@ class Fill(Executable):
             raise ValueError(f"template has no {BLANK} blank")
         if blanks != len(self.solution):
             raise ValueError(f"template has {blanks} blank(s) but solution gives {len(self.solution)}")
-        check_syntax(fill_template(self.template, self.solution), "exec", "the template filled with the solution")
+        check_syntax(
+            fill_template(self.template, self.solution), "exec", "the template filled with the solution"
+        )
         return self
 
     @property

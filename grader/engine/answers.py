@@ -17,11 +17,24 @@ class AnswerError(ValueError):
     """The answer cannot be read; the message says what did not parse and where."""
 
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Pow: operator.pow}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
-_FUNCS = {"ln": math.log, "log": math.log, "exp": math.exp, "sqrt": math.sqrt, "log2": math.log2,
-          "log10": math.log10, "tanh": math.tanh, "sigmoid": lambda x: 1 / (1 + math.exp(-x))}
+_FUNCS = {
+    "ln": math.log,
+    "log": math.log,
+    "exp": math.exp,
+    "sqrt": math.sqrt,
+    "log2": math.log2,
+    "log10": math.log10,
+    "tanh": math.tanh,
+    "sigmoid": lambda x: 1 / (1 + math.exp(-x)),
+}
 _CONSTS = {"e": math.e, "pi": math.pi, "inf": math.inf}
 
 
@@ -40,8 +53,10 @@ def parse_number(text: str) -> float:
         tree = ast.parse(cleaned, mode="eval")
         value = _arith(tree.body)
     except (SyntaxError, AnswerError, ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
-        raise AnswerError(f"could not read {text.strip()[:40]!r} as a number: type a decimal such as "
-                          "0.25, scientific notation such as 1e-3, or arithmetic such as 3/4 or -ln(0.9)") from None
+        raise AnswerError(
+            f"could not read {text.strip()[:40]!r} as a number: type a decimal such as "
+            "0.25, scientific notation such as 1e-3, or arithmetic such as 3/4 or -ln(0.9)"
+        ) from None
     if not isinstance(value, float):
         raise AnswerError(f"{text.strip()[:40]!r} is not a real number")
     return value
@@ -60,8 +75,13 @@ def _arith(node: ast.AST) -> float:
         return _UNARY[type(node.op)](_arith(node.operand))
     if isinstance(node, ast.Name) and node.id in _CONSTS:
         return _CONSTS[node.id]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS
-            and len(node.args) == 1 and not node.keywords):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCS
+        and len(node.args) == 1
+        and not node.keywords
+    ):
         return _FUNCS[node.func.id](_arith(node.args[0]))
     raise AnswerError("not a number")
 
@@ -70,7 +90,9 @@ def parse_literal(text: str) -> Any:
     """A Python literal (`(4, 8)`, `[[1.0, 2.0]]`, `True`, `'cpu'`), by `ast.literal_eval` only."""
     source = text.strip()
     if not source:
-        raise AnswerError("the answer is empty: type a Python literal such as (2, 3), [1.0, 2.0], True or 'cpu'")
+        raise AnswerError(
+            "the answer is empty: type a Python literal such as (2, 3), [1.0, 2.0], True or 'cpu'"
+        )
     if len(source) > MAX_ANSWER_CHARS:
         raise AnswerError(f"the answer is {len(source)} characters long; the limit is {MAX_ANSWER_CHARS}")
     try:
@@ -82,8 +104,10 @@ def parse_literal(text: str) -> Any:
     try:
         return ast.literal_eval(tree)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise AnswerError(f"{source[:40]!r} is not a literal: type the value itself, such as (2, 3) or "
-                          "[[1.0, 2.0]], not an expression that computes it") from None
+        raise AnswerError(
+            f"{source[:40]!r} is not a literal: type the value itself, such as (2, 3) or "
+            "[[1.0, 2.0]], not an expression that computes it"
+        ) from None
 
 
 def parse_choice(value: Any, n_options: int) -> frozenset[int]:
@@ -91,12 +115,18 @@ def parse_choice(value: Any, n_options: int) -> frozenset[int]:
     if isinstance(value, str):
         text = value.strip()
         try:
-            value = ast.literal_eval(text) if text.startswith(("[", "(")) else [int(t) for t in text.replace(",", " ").split()]
+            value = (
+                ast.literal_eval(text)
+                if text.startswith(("[", "("))
+                else [int(t) for t in text.replace(",", " ").split()]
+            )
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             raise AnswerError("a choice answer is a list of option numbers, such as [1] or [0, 2]") from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in value
+    ):
         raise AnswerError("a choice answer is a list of option numbers, such as [1] or [0, 2]")
     bad = [i for i in value if not 0 <= i < n_options]
     if bad:
@@ -114,8 +144,9 @@ def parse_blanks(value: Any, template: str) -> list[str]:
             try:
                 value = json.loads(text)
             except (json.JSONDecodeError, RecursionError):
-                raise AnswerError("the blanks look like a JSON list but do not parse; write them as "
-                                  '["first", "second"]') from None
+                raise AnswerError(
+                    'the blanks look like a JSON list but do not parse; write them as ["first", "second"]'
+                ) from None
         else:
             value = [value]
     expected = blank_count(template)

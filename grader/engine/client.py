@@ -47,8 +47,14 @@ class GraderClient:
             args = [sys.executable, "-m", "grader.engine.service", "--quizzes", str(self.quizzes)]
             if self.requested_device:
                 args += ["--device", self.requested_device]
-            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, text=True, bufsize=1)
+            self._proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                bufsize=1,
+            )
             threading.Thread(target=self._read, args=(self._proc,), daemon=True, name="grader-reader").start()
 
     def wait_ready(self, timeout: float) -> bool:
@@ -90,7 +96,8 @@ class GraderClient:
         except (OSError, TimeoutError) as e:
             self.close()
             raise GraderUnavailable(
-                f"the grader stopped answering ({type(e).__name__}); it restarts on the next try") from None
+                f"the grader stopped answering ({type(e).__name__}); it restarts on the next try"
+            ) from None
         finally:
             self._pending.pop(request_id, None)
         if "error" in reply:

@@ -16,7 +16,9 @@ from grader.sandbox.wire import Opaque
 Observation = tuple[str, Any]
 
 
-def first_difference(expected: list[Observation], got: list[Observation], tol: float, rtol: float) -> str | None:
+def first_difference(
+    expected: list[Observation], got: list[Observation], tol: float, rtol: float
+) -> str | None:
     """None when the lists match name by name; otherwise what differs, for the learner."""
     for i, (name, want) in enumerate(expected):
         if i >= len(got):
@@ -90,23 +92,29 @@ def tensor_difference(want: torch.Tensor, got: torch.Tensor, tol: float, rtol: f
     if want.dtype == torch.bool or not (want.is_floating_point() or want.is_complex()):
         if torch.equal(want, got):
             return None
-        return _worst(want.double() if not want.is_complex() else want, got.double() if not got.is_complex() else got)
+        return _worst(
+            want.double() if not want.is_complex() else want, got.double() if not got.is_complex() else got
+        )
     if torch.allclose(got, want, atol=tol, rtol=rtol, equal_nan=True):
         return None
     return _worst(want, got)
 
 
 def _worst(want: torch.Tensor, got: torch.Tensor) -> str:
-    diff = (got.to(torch.complex128 if got.is_complex() else torch.float64)
-            - want.to(torch.complex128 if want.is_complex() else torch.float64)).abs()
+    diff = (
+        got.to(torch.complex128 if got.is_complex() else torch.float64)
+        - want.to(torch.complex128 if want.is_complex() else torch.float64)
+    ).abs()
     nan_mismatch = torch.isnan(want) != torch.isnan(got)
     diff = torch.where(nan_mismatch, torch.full_like(diff, math.inf), torch.nan_to_num(diff, nan=0.0))
     flat = int(diff.argmax())
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), want.shape)) if want.dim() else ()
     where = f" at index {index}" if index else ""
     e, g = want.reshape(-1)[flat].item(), got.reshape(-1)[flat].item()
-    return (f"values differ: largest difference {float(diff.reshape(-1)[flat]):.4g}{where} "
-            f"(expected {_num(e)}, got {_num(g)})\n  expected: {excerpt(want)}\n  got:      {excerpt(got)}")
+    return (
+        f"values differ: largest difference {float(diff.reshape(-1)[flat]):.4g}{where} "
+        f"(expected {_num(e)}, got {_num(g)})\n  expected: {excerpt(want)}\n  got:      {excerpt(got)}"
+    )
 
 
 def _num(x: Any) -> str:

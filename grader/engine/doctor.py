@@ -10,10 +10,12 @@ from typing import Any
 PROBES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
     "a process it starts dies with it, setsid() or not (PID namespace)": lambda z, c: z.get("pid_namespace"),
     "no network (network namespace, Landlock TCP rules)": lambda z, c: c.get("network blocked"),
-    "cannot read the decks or files outside Python's installation (Landlock)":
-        lambda z, c: bool(c.get("decks unreadable") and c.get("host files unreadable")),
-    "memory, CPU time, file size and open-file limits it cannot raise (rlimits, dropped privileges)":
-        lambda z, c: c.get("rlimits fixed"),
+    "cannot read the decks or files outside Python's installation (Landlock)": lambda z, c: bool(
+        c.get("decks unreadable") and c.get("host files unreadable")
+    ),
+    "memory, CPU time, file size and open-file limits it cannot raise (rlimits, dropped privileges)": lambda z, c: (
+        c.get("rlimits fixed")
+    ),
     "wall-clock limit per trial, enforced from outside": lambda z, c: True,
     "results read as data only (no pickle), verdict decided outside": lambda z, c: True,
 }
@@ -46,8 +48,17 @@ def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = pr
         protections = grader.sandbox.protections
         echo(f"grading device: {grader.device}")
         outcome = grader.sandbox.run(
-            {"setup": f"DECK = {deck_file or '/etc/hostname'!r}", "answer": "pass", "check": CHILD_REPORT,
-             "mode": "exec", "forbid": [], "trials": [{"seed": 0, "params": {}}]}, 1, 10)
+            {
+                "setup": f"DECK = {deck_file or '/etc/hostname'!r}",
+                "answer": "pass",
+                "check": CHILD_REPORT,
+                "mode": "exec",
+                "forbid": [],
+                "trials": [{"seed": 0, "params": {}}],
+            },
+            1,
+            10,
+        )
     observed = _observations(outcome, wire)
     echo("sandbox protections (each tried from inside a sandbox child):")
     for label, test in PROBES.items():
@@ -55,9 +66,12 @@ def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = pr
         note = "" if value is True else f"  <- not active{': ' + value if isinstance(value, str) else ''}"
         echo(f"  [{'x' if value is True else ' '}] {label}{note}")
     caps = {"0000000000000000": "no capabilities", "0000000000000004": "only CAP_DAC_READ_SEARCH"}.get(
-        observed.get("capabilities"), f"capabilities {observed.get('capabilities')}")
-    echo(f"  learner code runs as uid {observed.get('uid', '?')} with {caps}; "
-         f"Landlock ABI {protections.get('landlock_abi', 0)}")
+        observed.get("capabilities"), f"capabilities {observed.get('capabilities')}"
+    )
+    echo(
+        f"  learner code runs as uid {observed.get('uid', '?')} with {caps}; "
+        f"Landlock ABI {protections.get('landlock_abi', 0)}"
+    )
 
 
 def _observations(outcome: Any, wire: Any) -> dict[str, Any]:

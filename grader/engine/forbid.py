@@ -20,7 +20,15 @@ from typing import Any
 PREDEFINED = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "math": "math"}
 # With a plain name forbidden (`h_n`), these would reach it without writing it.
 ESCAPES = {"eval", "exec", "compile", "globals", "locals", "vars", "__import__", "getattr", "__builtins__"}
-ESCAPE_ATTRIBUTES = {"__globals__", "f_globals", "f_locals", "_getframe", "__dict__", "f_back", "__builtins__"}
+ESCAPE_ATTRIBUTES = {
+    "__globals__",
+    "f_globals",
+    "f_locals",
+    "_getframe",
+    "__dict__",
+    "f_back",
+    "__builtins__",
+}
 MAX_CHAIN = 12
 
 
@@ -85,10 +93,17 @@ class _Finder:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Attribute) and node.attr in ESCAPE_ATTRIBUTES:
                     self.uses.append(Use(f".{node.attr}", node.attr, node.lineno, node.col_offset + 1))
-        inner = {id(child) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-                 for child in [node.value] if isinstance(child, ast.Attribute | ast.Name)}
-        nodes = sorted((n for n in ast.walk(tree) if hasattr(n, "lineno") and id(n) not in inner),
-                       key=lambda n: (n.lineno, n.col_offset))
+        inner = {
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            for child in [node.value]
+            if isinstance(child, ast.Attribute | ast.Name)
+        }
+        nodes = sorted(
+            (n for n in ast.walk(tree) if hasattr(n, "lineno") and id(n) not in inner),
+            key=lambda n: (n.lineno, n.col_offset),
+        )
         for node in nodes:
             self._visit(node)
         return self.uses
@@ -103,7 +118,9 @@ class _Finder:
                 full = f"{node.module}.{a.name}"
                 self.aliases[a.asname or a.name] = full
                 self._check(full, a.name, node)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
             target = self._dotted(node.value)
             if target:
                 self.aliases[node.targets[0].id] = target
@@ -138,7 +155,13 @@ class _Finder:
         for cut in range(len(parts), 0, -1):
             prefix = ".".join(parts[:cut])
             target = None if prefix in self.dotted else resolve(prefix, may_import=False)
-            name = prefix if prefix in self.dotted else self.by_id.get(id(target)) if target is not None else None
+            name = (
+                prefix
+                if prefix in self.dotted
+                else self.by_id.get(id(target))
+                if target is not None
+                else None
+            )
             if name:
                 use = Use(name, written, node.lineno, node.col_offset + 1)
                 if use not in self.uses:

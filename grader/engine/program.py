@@ -43,7 +43,9 @@ class Forbidden(Exception):
 
 def trials_of(gid: str, exercise: Expr | Fill | Code) -> tuple[Trial, ...]:
     base = zlib.crc32(gid.encode())
-    return tuple(Trial(i, trial_seed(base, i), draw_params(exercise.params, base, i)) for i in range(exercise.trials))
+    return tuple(
+        Trial(i, trial_seed(base, i), draw_params(exercise.params, base, i)) for i in range(exercise.trials)
+    )
 
 
 def hidden_trial(exercise: Expr | Fill | Code) -> Trial:

@@ -38,8 +38,13 @@ def pick_device(requested: str | None) -> str:
 class Grader:
     """Grades answers to the exercises of one library, on one device."""
 
-    def __init__(self, library: Library, device: str | None = None, deny: list[Path] | None = None,
-                 sandbox_settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        device: str | None = None,
+        deny: list[Path] | None = None,
+        sandbox_settings: dict[str, Any] | None = None,
+    ) -> None:
         self.library = library
         self.device = pick_device(device)
         torch.set_num_threads(1)  # the same numerics as the single-threaded children
@@ -71,7 +76,9 @@ class Grader:
     def grade_entry(self, entry: Entry, answer: Any) -> Verdict:
         started = time.perf_counter()
         verdict = self._grade(entry, answer)
-        return Verdict(**{**verdict.to_json(), "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return Verdict(
+            **{**verdict.to_json(), "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+        )
 
     def _grade(self, entry: Entry, answer: Any) -> Verdict:
         ex = entry.exercise
@@ -86,12 +93,17 @@ class Grader:
                 return simple.grade_predict(ex, answer, self.truth(entry))
             return self._grade_executable(entry, answer)
         except simple.ReferenceError_ as e:
-            return Verdict("error", 0.0, f"{e} (this is a bug in the exercise, not in your answer: tell its author)")
+            return Verdict(
+                "error", 0.0, f"{e} (this is a bug in the exercise, not in your answer: tell its author)"
+            )
         except (RecursionError, MemoryError):
             return invalid("the answer is too deeply nested or too large to read")
         except Exception as e:  # noqa: BLE001 - one answer must never take the grader down
-            return Verdict("error", 0.0, f"the grader could not grade this answer ({type(e).__name__}: {e}); "
-                                         "please report it")
+            return Verdict(
+                "error",
+                0.0,
+                f"the grader could not grade this answer ({type(e).__name__}: {e}); please report it",
+            )
 
     def truth(self, entry: Entry) -> Any:
         key = (entry.gid, content_hash(entry.exercise))
@@ -136,8 +148,14 @@ def run_reference(program: Program, trial: Trial) -> list[tuple[str, Any]]:
 
 
 def _job(p: Plan) -> dict[str, Any]:
-    return {"setup": p.learner.setup, "answer": p.learner.answer, "check": p.learner.check, "mode": p.learner.mode,
-            "forbid": list(p.learner.forbid), "trials": [{"seed": t.seed, "params": t.params} for t in p.trials]}
+    return {
+        "setup": p.learner.setup,
+        "answer": p.learner.answer,
+        "check": p.learner.check,
+        "mode": p.learner.mode,
+        "forbid": list(p.learner.forbid),
+        "trials": [{"seed": t.seed, "params": t.params} for t in p.trials],
+    }
 
 
 def _restore_globals() -> None:
@@ -152,8 +170,14 @@ def _trim(cache: OrderedDict, size: int = 4096) -> None:
         cache.popitem(last=False)
 
 
-def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float, rtol: float,
-          timeout: float, visible: int | None = None) -> Verdict:
+def judge(
+    expected: list[list[tuple[str, Any]]],
+    outcome: RunOutcome,
+    tol: float,
+    rtol: float,
+    timeout: float,
+    visible: int | None = None,
+) -> Verdict:
     """The verdict from what the child reported: the first trial that did not pass decides the status.
 
     Trials past `visible` are hidden (fresh random inputs): their failures say so, without values.
@@ -169,37 +193,63 @@ def judge(expected: list[list[tuple[str, Any]]], outcome: RunOutcome, tol: float
         if status == "passed":
             passed += 1
         elif first is None and index >= visible and status == "failed":
-            first = (status, f"the visible trials passed, but a hidden trial with fresh random inputs did not: "
-                             f"{feedback.split(':')[0]} differs. Does your answer depend on the particular inputs?")
+            first = (
+                status,
+                f"the visible trials passed, but a hidden trial with fresh random inputs did not: "
+                f"{feedback.split(':')[0]} differs. Does your answer depend on the particular inputs?",
+            )
         elif first is None:
-            label = f"trial {index + 1} of {visible}" if index < visible else "the hidden trial (fresh random inputs)"
+            label = (
+                f"trial {index + 1} of {visible}"
+                if index < visible
+                else "the hidden trial (fresh random inputs)"
+            )
             first = (status, f"{label}: {feedback}")
     if first is None and len(outcome.messages) < n:
         first = _ended_early(outcome, len(outcome.messages), n, timeout, visible)
-    status, feedback = first or ("passed", f"all {visible} trials passed" + (" (and a hidden one)" if n > visible else ""))
+    status, feedback = first or (
+        "passed",
+        f"all {visible} trials passed" + (" (and a hidden one)" if n > visible else ""),
+    )
     return Verdict(status, round(passed / n, 4), feedback, stdout=stdout, trials=n, passed_trials=passed)
 
 
-def _trial_status(message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float,
-                  rtol: float) -> tuple[str, str, str]:
+def _trial_status(
+    message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float, rtol: float
+) -> tuple[str, str, str]:
     try:
         return _decoded_trial_status(message, index, expected, tol, rtol)
-    except (wire.WireError, TypeError, ValueError, KeyError, AttributeError, RuntimeError, RecursionError) as e:
+    except (
+        wire.WireError,
+        TypeError,
+        ValueError,
+        KeyError,
+        AttributeError,
+        RuntimeError,
+        RecursionError,
+    ) as e:
         return "error", f"the sandbox returned unreadable results ({type(e).__name__}: {e})"[:300], ""
 
 
-def _decoded_trial_status(message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float,
-                          rtol: float) -> tuple[str, str, str]:
+def _decoded_trial_status(
+    message: dict[str, Any], index: int, expected: list[tuple[str, Any]], tol: float, rtol: float
+) -> tuple[str, str, str]:
     try:
         if message.get("trial") != index:
             raise wire.WireError("results arrived out of order")
         stdout = message.get("stdout") or ""
         stdout = stdout[:10_000] if isinstance(stdout, str) else ""
         if message.get("memory") is True:
-            return "memory", "your code ran out of memory (it tried to allocate more than the sandbox allows)", stdout
+            return (
+                "memory",
+                "your code ran out of memory (it tried to allocate more than the sandbox allows)",
+                stdout,
+            )
         error = message.get("error")
         if error is not None:
-            status = "forbidden" if isinstance(error, dict) and error.get("type") == "ForbiddenError" else "error"
+            status = (
+                "forbidden" if isinstance(error, dict) and error.get("type") == "ForbiddenError" else "error"
+            )
             return status, format_error(error), stdout
         raw = message.get("observations")
         if not isinstance(raw, list):
@@ -225,14 +275,21 @@ def format_error(error: Any) -> str:
         if isinstance(fr, dict):
             lines.append(f"  line {fr.get('line')}, in {fr.get('function')}: {str(fr.get('text', ''))[:200]}")
     where = str(error.get("where", ""))
-    trace = ("\nTraceback (your lines):\n" + "\n".join(lines[-8:])) if lines else (f" (in {where})" if where else "")
+    trace = (
+        ("\nTraceback (your lines):\n" + "\n".join(lines[-8:]))
+        if lines
+        else (f" (in {where})" if where else "")
+    )
     return message + trace
 
 
 def _ended_early(outcome: RunOutcome, done: int, n: int, timeout: float, visible: int) -> tuple[str, str]:
     where = f"trial {done + 1} of {visible}" if done < visible else "the hidden trial"
     if outcome.timed_out:
-        return "timeout", f"{where}: your code ran for more than {timeout:g} s and was stopped (an endless loop?)"
+        return (
+            "timeout",
+            f"{where}: your code ran for more than {timeout:g} s and was stopped (an endless loop?)",
+        )
     if outcome.broken:
         return "error", f"{where}: the sandbox returned unreadable results ({outcome.broken})"
     if outcome.signal == 24:
@@ -275,8 +332,12 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
                 else:
                     say({"id": request.get("id"), "error": f"unknown op {op!r}"})
             except Exception as e:  # noqa: BLE001 - one bad request must not end the service
-                say({"id": request.get("id") if isinstance(request, dict) else None,
-                     "error": f"{type(e).__name__}: {e}"})
+                say(
+                    {
+                        "id": request.get("id") if isinstance(request, dict) else None,
+                        "error": f"{type(e).__name__}: {e}",
+                    }
+                )
 
 
 def main() -> None:

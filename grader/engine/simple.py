@@ -36,7 +36,9 @@ def truth(exercise: Numeric | Predict, device: str = "cpu") -> Any:
 def as_number(value: Any) -> float:
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            raise ReferenceError_(f"a numeric solution must be one number, got a tensor of shape {tuple(value.shape)}")
+            raise ReferenceError_(
+                f"a numeric solution must be one number, got a tensor of shape {tuple(value.shape)}"
+            )
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ReferenceError_(f"a numeric solution must be a number, got {type(value).__name__}")
@@ -52,8 +54,9 @@ def grade_choice(exercise: Choice, answer: Any) -> Verdict:
     if picked == want:
         return single(True)
     missing, extra = sorted(want - picked), sorted(picked - want)
-    parts = ([f"you missed {len(missing)} correct option(s)"] if missing else []) + \
-            ([f"option(s) {', '.join(map(str, extra))} are not correct"] if extra else [])
+    parts = ([f"you missed {len(missing)} correct option(s)"] if missing else []) + (
+        [f"option(s) {', '.join(map(str, extra))} are not correct"] if extra else []
+    )
     return single(False, "; ".join(parts))
 
 

@@ -45,5 +45,11 @@ def invalid(message: str) -> Verdict:
 def single(ok: bool, feedback: str = "", details: dict[str, Any] | None = None) -> Verdict:
     """A verdict for the kinds graded in one step (choice, numeric, predict). `details` carries what
     the app may show once the learner has given up (the answer), never in the feedback itself."""
-    return Verdict("passed" if ok else "failed", 1.0 if ok else 0.0, feedback, trials=1, passed_trials=int(ok),
-                   details=details or {})
+    return Verdict(
+        "passed" if ok else "failed",
+        1.0 if ok else 0.0,
+        feedback,
+        trials=1,
+        passed_trials=int(ok),
+        details=details or {},
+    )

@@ -57,8 +57,14 @@ def serve(job_r: int, result_w: int, device: str) -> None:
     job = _read_job(job_r)
     os.close(job_r)
     guard.install(list(job.get("forbid", [])))
-    program = harness.Program(setup=job["setup"], answer=job["answer"], check=job["check"], mode=job["mode"],
-                              device=device, forbid=tuple(job.get("forbid", [])))
+    program = harness.Program(
+        setup=job["setup"],
+        answer=job["answer"],
+        check=job["check"],
+        mode=job["mode"],
+        device=device,
+        forbid=tuple(job.get("forbid", [])),
+    )
     for index, trial in enumerate(job["trials"]):
         result = harness.run_trial(program, trial["params"], trial["seed"])
         _send(result_w, _message(result, index))
@@ -81,14 +87,36 @@ def _message(result: harness.TrialResult, index: int) -> bytes:
     try:
         body = json.dumps(result.to_message(index), separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError) as e:
-        body = json.dumps({"trial": index, "observations": [], "stdout": "", "memory": False,
-                           "error": {"type": "ResultError", "message": f"the result could not be sent: {e}",
-                                     "frames": [], "where": "the harness"}}).encode()
+        body = json.dumps(
+            {
+                "trial": index,
+                "observations": [],
+                "stdout": "",
+                "memory": False,
+                "error": {
+                    "type": "ResultError",
+                    "message": f"the result could not be sent: {e}",
+                    "frames": [],
+                    "where": "the harness",
+                },
+            }
+        ).encode()
     if len(body) > wire.MAX_MESSAGE_BYTES:
-        body = json.dumps({"trial": index, "observations": [], "stdout": "", "memory": False,
-                           "error": {"type": "ResultTooLarge", "frames": [], "where": "your code",
-                                     "message": f"the observations are {len(body) // 1024} KiB; the limit is "
-                                                f"{wire.MAX_MESSAGE_BYTES // 1024} KiB"}}).encode()
+        body = json.dumps(
+            {
+                "trial": index,
+                "observations": [],
+                "stdout": "",
+                "memory": False,
+                "error": {
+                    "type": "ResultTooLarge",
+                    "frames": [],
+                    "where": "your code",
+                    "message": f"the observations are {len(body) // 1024} KiB; the limit is "
+                    f"{wire.MAX_MESSAGE_BYTES // 1024} KiB",
+                },
+            }
+        ).encode()
     return struct.pack(">I", len(body)) + body
 
 

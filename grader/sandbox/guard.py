@@ -33,8 +33,15 @@ def trust(code: types.CodeType) -> None:
 
 def _library_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, paths["stdlib"], paths["purelib"], paths["platlib"],
-             __file__.rsplit("/", 2)[0]}
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        paths["stdlib"],
+        paths["purelib"],
+        paths["platlib"],
+        __file__.rsplit("/", 2)[0],
+    }
     return (*sorted(r.rstrip("/") + "/" for r in roots if r), "<frozen ")
 
 

@@ -54,8 +54,13 @@ class TrialResult:
     memory: bool = False
 
     def to_message(self, index: int) -> dict[str, Any]:
-        return {"trial": index, "observations": [[n, v] for n, v in self.observations],
-                "stdout": self.stdout, "error": self.error, "memory": self.memory}
+        return {
+            "trial": index,
+            "observations": [[n, v] for n, v in self.observations],
+            "stdout": self.stdout,
+            "error": self.error,
+            "memory": self.memory,
+        }
 
 
 class CappedText(io.TextIOBase):
@@ -106,8 +111,15 @@ def seed_everything(seed: int) -> None:
 
 
 def base_namespace(device: str) -> dict[str, Any]:
-    return {"__name__": "__main__", "__builtins__": builtins, "torch": torch, "nn": torch.nn,
-            "F": torch.nn.functional, "math": math, "device": torch.device(device)}
+    return {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "torch": torch,
+        "nn": torch.nn,
+        "F": torch.nn.functional,
+        "math": math,
+        "device": torch.device(device),
+    }
 
 
 def run_trial(program: Program, params: dict[str, Any], seed: int) -> TrialResult:
@@ -167,8 +179,9 @@ def _compile(source: str, filename: str, mode: str) -> types.CodeType:
 
 def _is_allocation_failure(e: BaseException) -> bool:
     text = str(e)
-    return isinstance(e, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text
-                                            or "CUDA out of memory" in text)
+    return isinstance(e, RuntimeError) and (
+        "can't allocate memory" in text or "not enough memory" in text or "CUDA out of memory" in text
+    )
 
 
 def describe_error(e: BaseException, answer: str) -> dict[str, Any]:

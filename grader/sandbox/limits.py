@@ -113,8 +113,15 @@ class PidNamespaces:
         return pid, fresh
 
 
-def confine(workdir: Path, settings: Settings, read_roots: list[str], protections: Protections,
-            *, drop_uid: bool, gpu: bool = False) -> None:
+def confine(
+    workdir: Path,
+    settings: Settings,
+    read_roots: list[str],
+    protections: Protections,
+    *,
+    drop_uid: bool,
+    gpu: bool = False,
+) -> None:
     """Called in the child before it accepts any learner code."""
     if os.getpid() != os.getsid(0):
         os.setsid()
@@ -180,7 +187,11 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def drop_capabilities() -> bool:
@@ -236,7 +247,9 @@ def mapped_bytes() -> int:
 
 def _clean_environment(workdir: Path) -> None:
     os.environ.clear()
-    os.environ.update({"HOME": str(workdir), "TMPDIR": str(workdir), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    os.environ.update(
+        {"HOME": str(workdir), "TMPDIR": str(workdir), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    )
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -252,8 +265,11 @@ _SCOPE_ALL = (1 << 0) | (1 << 1)  # abstract unix sockets and signals outside th
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -272,8 +288,12 @@ def landlock(workdir: Path, read_roots: list[str], *, gpu: bool = False) -> bool
     abi = landlock_abi()
     if abi == 0:
         return "unavailable (kernel without Landlock)"
-    handled = _FS_ALL_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0) \
+    handled = (
+        _FS_ALL_V1
+        | (_FS_REFER if abi >= 2 else 0)
+        | (_FS_TRUNCATE if abi >= 3 else 0)
         | (_FS_IOCTL_DEV if abi >= 5 else 0)
+    )
     attr = _RulesetAttr(handled, _NET_ALL if abi >= 4 else 0, _SCOPE_ALL if abi >= 6 else 0)
     size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
     ruleset = _libc.syscall(444, ctypes.byref(attr), size, 0)
@@ -314,10 +334,25 @@ def read_roots(exclude: list[Path]) -> list[str]:
     import sysconfig
 
     # Not /etc or /proc as a whole: no /etc/shadow, no other processes' command lines.
-    candidates = {sys.prefix, sys.base_prefix, sys.exec_prefix, sysconfig.get_paths()["stdlib"],
-                  *site.getsitepackages(), "/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime",
-                  "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/sys/devices/system/cpu", "/sys/fs/cgroup",
-                  "/dev/urandom", "/dev/zero"}
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sysconfig.get_paths()["stdlib"],
+        *site.getsitepackages(),
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/proc/cpuinfo",
+        "/proc/meminfo",
+        "/proc/stat",
+        "/sys/devices/system/cpu",
+        "/sys/fs/cgroup",
+        "/dev/urandom",
+        "/dev/zero",
+    }
     banned = [p.resolve() for p in exclude]
     out = []
     for c in sorted(candidates):

@@ -47,11 +47,20 @@ class RunOutcome:
 class Sandbox:
     """One zygote and its spare children. Not thread-safe: one submission at a time."""
 
-    def __init__(self, device: str = "cpu", deny: list[Path] | None = None, spares: int | None = None,
-                 settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        device: str = "cpu",
+        deny: list[Path] | None = None,
+        spares: int | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         self.device = device
-        self.config = {"device": device, "deny": [str(p) for p in (deny or [])],
-                       "spares": spares or (2 if device.startswith("cuda") else 1), "limits": settings or {}}
+        self.config = {
+            "device": device,
+            "deny": [str(p) for p in (deny or [])],
+            "spares": spares or (2 if device.startswith("cuda") else 1),
+            "limits": settings or {},
+        }
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.protections: dict[str, Any] = {}
@@ -68,7 +77,10 @@ class Sandbox:
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno()), json.dumps(self.config)],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, cwd="/",
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd="/",
             start_new_session=True,
         )
         theirs.close()
@@ -153,7 +165,11 @@ class Sandbox:
             os.close(result_r)
             complete = len(outcome.messages) == trials and not outcome.broken
             ended = self._finish(pid, wait=not complete)
-            outcome.exit_code, outcome.signal, outcome.killed = ended.get("exit"), ended.get("signal"), ended.get("killed", False)
+            outcome.exit_code, outcome.signal, outcome.killed = (
+                ended.get("exit"),
+                ended.get("signal"),
+                ended.get("killed", False),
+            )
         return outcome
 
     def _take(self) -> tuple[int, int, int]:
@@ -250,5 +266,4 @@ class _FrameReader:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
-
+        view = view[os.write(fd, view) :]

@@ -26,8 +26,20 @@ _dtype = torch.dtype
 _device = torch.device
 _DTYPES: dict[str, torch.dtype] = {
     str(dt).removeprefix("torch."): dt
-    for dt in (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
-               torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)
+    for dt in (
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
+    )
 }
 
 
@@ -67,7 +79,9 @@ def _encode_tensor(t: torch.Tensor) -> dict[str, Any]:
     if cpu.is_conj():
         cpu = cpu.resolve_conj()
     raw = cpu.numpy().tobytes() if cpu.dtype != torch.bfloat16 else cpu.view(torch.int16).numpy().tobytes()
-    return {"$tensor": {"dtype": dtype, "shape": list(cpu.shape), "data": base64.b64encode(raw).decode("ascii")}}
+    return {
+        "$tensor": {"dtype": dtype, "shape": list(cpu.shape), "data": base64.b64encode(raw).decode("ascii")}
+    }
 
 
 def decode(data: Any, depth: int = 0) -> Any:
@@ -78,7 +92,7 @@ def decode(data: Any, depth: int = 0) -> Any:
         return data
     if type(data) is not dict or len(data) != 1:
         raise WireError("malformed observation")
-    (tag, body), = data.items()
+    ((tag, body),) = data.items()
     if tag == "$tensor":
         return _decode_tensor(body)
     if tag == "$float" and body in ("nan", "inf", "-inf"):

@@ -41,7 +41,11 @@ class Zygote:
         self.settings = limits.Settings(**config.get("limits", {}))
         self.device = config.get("device", "cpu")
         # The grader made this directory and removes it, even when the zygote dies first.
-        self.root = Path(config["root"]) if config.get("root") else Path(tempfile.mkdtemp(prefix="torchdrill-sandbox-"))
+        self.root = (
+            Path(config["root"])
+            if config.get("root")
+            else Path(tempfile.mkdtemp(prefix="torchdrill-sandbox-"))
+        )
         os.chmod(self.root, 0o711)
         self.read_roots = limits.read_roots([Path(p) for p in config.get("deny", [])] + [self.root.parent])
         self.drop_uid = bool(protections.get("real_root"))
@@ -70,8 +74,9 @@ class Zygote:
         op = msg.get("op")
         if op == "take":
             spare = self.take()
-            socket.send_fds(self.sock, [json.dumps({"pid": spare.pid}).encode() + b"\n"],
-                            [spare.job_w, spare.result_r])
+            socket.send_fds(
+                self.sock, [json.dumps({"pid": spare.pid}).encode() + b"\n"], [spare.job_w, spare.result_r]
+            )
             os.close(spare.job_w)
             os.close(spare.result_r)
             self.running[spare.pid] = spare
@@ -130,13 +135,17 @@ class Zygote:
             self._kill(spare)
             status = os.waitpid(pid, 0)[1]
         self._cleanup(spare)
-        return {"pid": pid, "killed": killed, "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}
+        return {
+            "pid": pid,
+            "killed": killed,
+            "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        }
 
     def _kill(self, spare: Spare) -> None:
         # PID 1 of its own namespace: killing it kills everything it started, setsid() or not.
         # Without namespaces, the child's process group is the best we have.
-        for target in ([spare.pid] if spare.fresh_ns else [-spare.pid, spare.pid]):
+        for target in [spare.pid] if spare.fresh_ns else [-spare.pid, spare.pid]:
             try:
                 os.kill(target, signal.SIGKILL)
             except ProcessLookupError:
@@ -187,7 +196,9 @@ def child_main(job_r: int, result_w: int, workdir: Path, zygote: Zygote) -> None
 
     protections = limits.Protections()
     gpu = zygote.device.startswith("cuda")
-    limits.confine(workdir, zygote.settings, zygote.read_roots, protections, drop_uid=zygote.drop_uid, gpu=gpu)
+    limits.confine(
+        workdir, zygote.settings, zygote.read_roots, protections, drop_uid=zygote.drop_uid, gpu=gpu
+    )
     if gpu:
         child.warm_cuda(zygote.device)
     child.warm_spare()

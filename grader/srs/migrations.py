@@ -97,7 +97,7 @@ def _v1(conn: sqlite3.Connection) -> None:
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -109,23 +109,30 @@ _SCHEDULED = "{r}.state != 'new' AND {r}.suspended = 0 AND {r}.removed = 0"
 
 
 def _add(r: str) -> str:
-    return (f"INSERT INTO card_counts (key, n) SELECT k, 1 FROM ({_KEYS.format(r=r)}) WHERE true "
-            f"ON CONFLICT (key) DO UPDATE SET n = n + 1;\n"
-            f"INSERT INTO due_hours (hour, n) SELECT CAST({r}.due / 3600 AS INTEGER), 1 "
-            f"WHERE {_SCHEDULED.format(r=r)} ON CONFLICT (hour) DO UPDATE SET n = n + 1;")
+    return (
+        f"INSERT INTO card_counts (key, n) SELECT k, 1 FROM ({_KEYS.format(r=r)}) WHERE true "
+        f"ON CONFLICT (key) DO UPDATE SET n = n + 1;\n"
+        f"INSERT INTO due_hours (hour, n) SELECT CAST({r}.due / 3600 AS INTEGER), 1 "
+        f"WHERE {_SCHEDULED.format(r=r)} ON CONFLICT (hour) DO UPDATE SET n = n + 1;"
+    )
 
 
 def _sub(r: str) -> str:
-    return (f"UPDATE card_counts SET n = n - 1 WHERE key IN ({_KEYS.format(r=r)});\n"
-            f"UPDATE due_hours SET n = n - 1 WHERE hour = CAST({r}.due / 3600 AS INTEGER) "
-            f"AND {_SCHEDULED.format(r=r)};")
+    return (
+        f"UPDATE card_counts SET n = n - 1 WHERE key IN ({_KEYS.format(r=r)});\n"
+        f"UPDATE due_hours SET n = n - 1 WHERE hour = CAST({r}.due / 3600 AS INTEGER) "
+        f"AND {_SCHEDULED.format(r=r)};"
+    )
 
 
 def _v2(conn: sqlite3.Connection) -> None:
     """Counts kept by triggers, so that stats cost the same at 100,000 cards as at 100."""
-    _run(conn, """
+    _run(
+        conn,
+        """
         CREATE TABLE card_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
-        CREATE TABLE due_hours (hour INTEGER PRIMARY KEY, n INTEGER NOT NULL)""")
+        CREATE TABLE due_hours (hour INTEGER PRIMARY KEY, n INTEGER NOT NULL)""",
+    )
     for statement in (
         f"CREATE TRIGGER cards_counted_insert AFTER INSERT ON cards BEGIN {_add('NEW')} END",
         f"CREATE TRIGGER cards_counted_delete AFTER DELETE ON cards BEGIN {_sub('OLD')} END",
@@ -133,13 +140,18 @@ def _v2(conn: sqlite3.Connection) -> None:
         f"BEGIN {_sub('OLD')} {_add('NEW')} END",
     ):
         conn.execute(statement)
-    _run(conn, """
+    _run(
+        conn,
+        """
         INSERT INTO card_counts (key, n) SELECT CASE state WHEN 'relearning' THEN 'learning' ELSE state END AS k,
             count(*) FROM cards WHERE removed = 0 GROUP BY k;
         INSERT INTO card_counts (key, n) SELECT 'suspended', count(*) FROM cards WHERE suspended = 1 AND removed = 0;
-        INSERT INTO card_counts (key, n) SELECT 'leech', count(*) FROM cards WHERE leech = 1 AND removed = 0""")
-    conn.execute(f"INSERT INTO due_hours (hour, n) SELECT CAST(due / 3600 AS INTEGER) AS h, count(*) FROM cards "
-                 f"WHERE {_SCHEDULED.format(r='cards')} GROUP BY h")
+        INSERT INTO card_counts (key, n) SELECT 'leech', count(*) FROM cards WHERE leech = 1 AND removed = 0""",
+    )
+    conn.execute(
+        f"INSERT INTO due_hours (hour, n) SELECT CAST(due / 3600 AS INTEGER) AS h, count(*) FROM cards "
+        f"WHERE {_SCHEDULED.format(r='cards')} GROUP BY h"
+    )
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
@@ -162,8 +174,10 @@ def migrate(conn: sqlite3.Connection) -> int:
     try:
         found = conn.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
-            raise NewerSchema(f"the database is at schema version {found}, newer than this torchdrill "
-                              f"({SCHEMA_VERSION}): upgrade torchdrill")
+            raise NewerSchema(
+                f"the database is at schema version {found}, newer than this torchdrill "
+                f"({SCHEMA_VERSION}): upgrade torchdrill"
+            )
         for step in MIGRATIONS[found:]:
             step(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

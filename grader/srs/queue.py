@@ -56,21 +56,28 @@ def _deck_filter(deck: str | None) -> tuple[str, tuple]:
     return ("AND deck = ?", (deck,)) if deck else ("", ())
 
 
-def due_now(store: Store, now: datetime, settings: Settings, deck: str | None = None,
-            ahead: timedelta = timedelta(0)) -> list[Due]:
+def due_now(
+    store: Store, now: datetime, settings: Settings, deck: str | None = None, ahead: timedelta = timedelta(0)
+) -> list[Due]:
     """Learning cards due now, then review cards up to today's limit, then new cards in deck order."""
     t = now.timestamp()
     new_left, reviews_left = remaining(store, now, settings)
     where, args = _deck_filter(deck)
     learning = store.all(
         f"SELECT gid, deck, state, due FROM cards WHERE state IN ('learning', 'relearning') AND {LIVE} "
-        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due", (t + ahead.total_seconds(), t, *args))
+        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due",
+        (t + ahead.total_seconds(), t, *args),
+    )
     reviews = store.all(
         f"SELECT gid, deck, state, due FROM cards WHERE state = 'review' AND {LIVE} "
-        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due LIMIT ?", (t, t, *args, reviews_left))
+        f"AND due <= ? AND buried_until <= ? {where} ORDER BY due LIMIT ?",
+        (t, t, *args, reviews_left),
+    )
     new = store.all(
         f"SELECT gid, deck, state, due FROM cards WHERE state = 'new' AND {LIVE} "
-        f"AND buried_until <= ? {where} ORDER BY position LIMIT ?", (t, *args, new_left))
+        f"AND buried_until <= ? {where} ORDER BY position LIMIT ?",
+        (t, *args, new_left),
+    )
     due = sorted([Due(*r) for r in learning] + [Due(*r) for r in reviews], key=lambda d: d.due)
     return due + [Due(*r) for r in new]
 
@@ -81,7 +88,9 @@ def counts(store: Store, now: datetime, settings: Settings) -> dict[str, tuple[i
     new_left, reviews_left = remaining(store, now, settings)
     rows = store.all(
         f"SELECT deck, state, count(*) AS n FROM cards WHERE {LIVE} AND buried_until <= ? "
-        f"AND (state = 'new' OR due <= ?) GROUP BY deck, state", (t, t))
+        f"AND (state = 'new' OR due <= ?) GROUP BY deck, state",
+        (t, t),
+    )
     out: dict[str, list[int]] = {}
     for r in rows:
         slot = {"new": 0, "learning": 1, "relearning": 1, "review": 2}[r["state"]]
@@ -91,13 +100,17 @@ def counts(store: Store, now: datetime, settings: Settings) -> dict[str, tuple[i
 
 def bury(store: Store, gid: str, now: datetime, settings: Settings) -> None:
     with store.write() as conn:
-        conn.execute("UPDATE cards SET buried_until = ? WHERE gid = ?", (next_day(now, settings).timestamp(), gid))
+        conn.execute(
+            "UPDATE cards SET buried_until = ? WHERE gid = ?", (next_day(now, settings).timestamp(), gid)
+        )
 
 
 def set_suspended(store: Store, gid: str, suspended: bool) -> None:
     with store.write() as conn:
-        conn.execute("UPDATE cards SET suspended = ?, leech = CASE WHEN ? THEN leech ELSE 0 END WHERE gid = ?",
-                     (int(suspended), int(suspended), gid))
+        conn.execute(
+            "UPDATE cards SET suspended = ?, leech = CASE WHEN ? THEN leech ELSE 0 END WHERE gid = ?",
+            (int(suspended), int(suspended), gid),
+        )
 
 
 def reset(store: Store, gid: str, now: datetime) -> None:
@@ -106,13 +119,18 @@ def reset(store: Store, gid: str, now: datetime) -> None:
         conn.execute(
             "UPDATE cards SET state = 'new', step = NULL, stability = NULL, difficulty = NULL, due = ?, "
             "last_review = NULL, reps = 0, lapses = 0, suspended = 0, leech = 0, buried_until = 0 WHERE gid = ?",
-            (now.timestamp(), gid))
+            (now.timestamp(), gid),
+        )
 
 
 def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
     """Bring `cards` in step with the loaded decks; one transaction, and none when nothing changed."""
-    known = {r["gid"]: r for r in store.all(
-        "SELECT gid, deck, position, fingerprint, graded_fingerprint, removed, state FROM cards")}
+    known = {
+        r["gid"]: r
+        for r in store.all(
+            "SELECT gid, deck, position, fingerprint, graded_fingerprint, removed, state FROM cards"
+        )
+    }
     t = now.timestamp()
     inserts, updates, relearn, versions, seen = [], [], [], [], set()
     for position, entry in enumerate(entries):
@@ -125,7 +143,12 @@ def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
             inserts.append((gid, entry.deck, position, t, fp, graded))
             versions.append((gid, fp, graded, t))
             continue
-        if (row["deck"], row["position"], row["fingerprint"], row["removed"]) != (entry.deck, position, fp, 0):
+        if (row["deck"], row["position"], row["fingerprint"], row["removed"]) != (
+            entry.deck,
+            position,
+            fp,
+            0,
+        ):
             updates.append((entry.deck, position, fp, graded, gid))
         if row["fingerprint"] != fp:
             versions.append((gid, fp, graded, t))
@@ -135,10 +158,16 @@ def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
     if not (inserts or updates or relearn or versions or removed):
         return
     with store.write() as conn:
-        conn.executemany("INSERT OR IGNORE INTO cards (gid, deck, position, due, fingerprint, graded_fingerprint) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", inserts)
-        conn.executemany("UPDATE cards SET deck = ?, position = ?, fingerprint = ?, graded_fingerprint = ?, "
-                         "removed = 0 WHERE gid = ?", updates)
+        conn.executemany(
+            "INSERT OR IGNORE INTO cards (gid, deck, position, due, fingerprint, graded_fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            inserts,
+        )
+        conn.executemany(
+            "UPDATE cards SET deck = ?, position = ?, fingerprint = ?, graded_fingerprint = ?, "
+            "removed = 0 WHERE gid = ?",
+            updates,
+        )
         # What is graded changed: keep stability and history, but relearn from the first step.
         conn.executemany("UPDATE cards SET state = 'learning', step = 0, due = ? WHERE gid = ?", relearn)
         conn.executemany("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?)", versions)

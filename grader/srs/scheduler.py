@@ -18,8 +18,17 @@ import fsrs
 
 from grader.srs.settings import Settings
 
-RATING = {"again": fsrs.Rating.Again, "hard": fsrs.Rating.Hard, "good": fsrs.Rating.Good, "easy": fsrs.Rating.Easy}
-STATE_NAME = {fsrs.State.Learning: "learning", fsrs.State.Review: "review", fsrs.State.Relearning: "relearning"}
+RATING = {
+    "again": fsrs.Rating.Again,
+    "hard": fsrs.Rating.Hard,
+    "good": fsrs.Rating.Good,
+    "easy": fsrs.Rating.Easy,
+}
+STATE_NAME = {
+    fsrs.State.Learning: "learning",
+    fsrs.State.Review: "review",
+    fsrs.State.Relearning: "relearning",
+}
 STATE_OF = {v: k for k, v in STATE_NAME.items()}
 
 
@@ -44,7 +53,9 @@ class CardState:
 
     @classmethod
     def from_row(cls, row: Any) -> CardState:
-        return cls(row["state"], row["step"], row["stability"], row["difficulty"], row["due"], row["last_review"])
+        return cls(
+            row["state"], row["step"], row["stability"], row["difficulty"], row["due"], row["last_review"]
+        )
 
 
 # Anki's fuzz ranges (the same table fsrs and Anki use): the wider the interval, the wider the fuzz.
@@ -86,14 +97,26 @@ def fuzzed_days(days: int, seed: int, maximum: int) -> int:
 def _to_fsrs(card: CardState) -> fsrs.Card:
     if card.state == "new":
         return fsrs.Card(card_id=1, state=fsrs.State.Learning, step=0, due=at(card.due))
-    return fsrs.Card(card_id=1, state=STATE_OF[card.state], step=card.step, stability=card.stability,
-                     difficulty=card.difficulty, due=at(card.due),
-                     last_review=None if card.last_review is None else at(card.last_review))
+    return fsrs.Card(
+        card_id=1,
+        state=STATE_OF[card.state],
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=at(card.due),
+        last_review=None if card.last_review is None else at(card.last_review),
+    )
 
 
 def _from_fsrs(card: fsrs.Card) -> CardState:
-    return CardState(STATE_NAME[card.state], card.step, card.stability, card.difficulty, ts(card.due),
-                     None if card.last_review is None else ts(card.last_review))
+    return CardState(
+        STATE_NAME[card.state],
+        card.step,
+        card.stability,
+        card.difficulty,
+        ts(card.due),
+        None if card.last_review is None else ts(card.last_review),
+    )
 
 
 def _seed(gid: str, reps: int) -> int:

@@ -64,9 +64,13 @@ def load(store: Store) -> Settings:
 def update(store: Store, **changes: Any) -> Settings:
     unknown = set(changes) - NAMES
     if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(NAMES))}")
+        raise ValueError(
+            f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(NAMES))}"
+        )
     new = replace(load(store), **{k: _coerce(k, v) for k, v in changes.items()}).validated()
     with store.write() as conn:
-        conn.executemany("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
-                         [(k, json.dumps(getattr(new, k))) for k in changes])
+        conn.executemany(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+            [(k, json.dumps(getattr(new, k))) for k in changes],
+        )
     return new

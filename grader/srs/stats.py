@@ -43,7 +43,9 @@ class Stats:
         data = asdict(self)
         data["reviews_per_day"] = [{"day": d, "reviews": n} for d, n in self.reviews_per_day]
         data["forecast"] = [{"day": d, "due": n} for d, n in self.forecast]
-        data["weakest_tags"] = [{**asdict(t), "failure_rate": round(t.failure_rate, 3)} for t in self.weakest_tags]
+        data["weakest_tags"] = [
+            {**asdict(t), "failure_rate": round(t.failure_rate, 3)} for t in self.weakest_tags
+        ]
         return data
 
 
@@ -51,13 +53,21 @@ def _days(start: datetime, count: int) -> list[str]:
     return [(start + timedelta(days=i)).date().isoformat() for i in range(count)]
 
 
-def per_day(store: Store, now: datetime, settings: Settings) -> tuple[list[tuple[str, int]], float | None, int]:
+def per_day(
+    store: Store, now: datetime, settings: Settings
+) -> tuple[list[tuple[str, int]], float | None, int]:
     days = _days(day_start(now, settings) - timedelta(days=DAYS - 1), DAYS)
-    rows = {r["day"]: r for r in store.all("SELECT * FROM daily WHERE day >= ? AND day <= ?", (days[0], days[-1]))}
+    rows = {
+        r["day"]: r for r in store.all("SELECT * FROM daily WHERE day >= ? AND day <= ?", (days[0], days[-1]))
+    }
     checked = sum(r["review_cards"] for r in rows.values())
     passed = sum(r["review_passes"] for r in rows.values())
     total = store.one("SELECT coalesce(sum(reviews), 0) AS n FROM daily")["n"]
-    return [(d, rows[d]["reviews"] if d in rows else 0) for d in days], (passed / checked if checked else None), total
+    return (
+        [(d, rows[d]["reviews"] if d in rows else 0) for d in days],
+        (passed / checked if checked else None),
+        total,
+    )
 
 
 def forecast(store: Store, now: datetime, settings: Settings) -> list[tuple[str, int]]:
@@ -73,8 +83,11 @@ def forecast(store: Store, now: datetime, settings: Settings) -> list[tuple[str,
 
 
 def weakest_tags(store: Store, limit: int = 5) -> list[TagStat]:
-    rows = store.all("SELECT tag, reviews, fails FROM tag_stats WHERE reviews >= ? AND fails > 0 "
-                     "ORDER BY CAST(fails AS REAL) / reviews DESC, reviews DESC LIMIT ?", (MIN_TAG_REVIEWS, limit))
+    rows = store.all(
+        "SELECT tag, reviews, fails FROM tag_stats WHERE reviews >= ? AND fails > 0 "
+        "ORDER BY CAST(fails AS REAL) / reviews DESC, reviews DESC LIMIT ?",
+        (MIN_TAG_REVIEWS, limit),
+    )
     return [TagStat(r["tag"], r["reviews"], r["fails"]) for r in rows]
 
 
@@ -86,5 +99,11 @@ def card_counts(store: Store) -> dict[str, int]:
 
 def compute(store: Store, now: datetime, settings: Settings, with_cards: bool = True) -> Stats:
     days, retention, total = per_day(store, now, settings)
-    return Stats(total, days, retention, forecast(store, now, settings), weakest_tags(store),
-                 card_counts(store) if with_cards else {})
+    return Stats(
+        total,
+        days,
+        retention,
+        forecast(store, now, settings),
+        weakest_tags(store),
+        card_counts(store) if with_cards else {},
+    )

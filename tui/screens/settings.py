@@ -54,8 +54,12 @@ class SettingsScreen(Screen[None]):
                 )
             with Horizontal(classes="setting"):
                 yield Label("Grading device", classes="setting-label")
-                yield Select([("auto (cuda when available)", "auto"), ("cpu", "cpu"), ("cuda", "cuda")],
-                             value=current.device, allow_blank=False, id="set-device")
+                yield Select(
+                    [("auto (cuda when available)", "auto"), ("cpu", "cpu"), ("cuda", "cuda")],
+                    value=current.device,
+                    allow_blank=False,
+                    id="set-device",
+                )
             yield Static(self.app.grader_label(), id="grader-now", classes="muted")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
