@@ -17,11 +17,16 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/torchdrill
 
-test: $(VENV)/.installed
+test: lint
 	$(PY) -m pytest -q
+
+# The inner loop: everything but the tests marked slow (a Dask cluster, kill-and-resume, installs).
+test-quick: lint
+	$(PY) -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check grader tui tests bench
+	$(VENV)/bin/ruff format --check grader tui tests bench
 	$(VENV)/bin/lint-imports
 
-.PHONY: install run test lint
+.PHONY: install run test test-quick lint

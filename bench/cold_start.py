@@ -20,8 +20,7 @@ from pathlib import Path
 CHILD = """
 import sys, time
 from pathlib import Path
-from tui.app import keep_numpy_out, TorchDrillApp
-keep_numpy_out()
+from tui.app import TorchDrillApp
 
 async def ready(pilot):
     from tui.screens.decks import DecksScreen

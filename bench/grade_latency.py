@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=5)
     args = parser.parse_args()
     from grader.deck.loader import load_library
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     quizzes = Path(tempfile.mkdtemp())
     shutil.copy(SAMPLE, quizzes / "sample.yaml")

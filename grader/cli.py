@@ -7,14 +7,24 @@ lazily, so `torchdrill grade --help` never loads Textual and the app never loads
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from grader.deck.kinds import KINDS
 from grader.errors import UsageError
 from grader.paths import DB_ENV, DEFAULT_QUIZZES, default_db
+from grader.srs.rating import RATINGS
+
+if TYPE_CHECKING:  # the study commands import these when they run; --help stays light
+    from grader.deck.loader import Library
+    from grader.engine.verdict import Verdict
+    from grader.srs.stats import Stats
+    from grader.study import Recorded, Study
 
 QUIZZES_HELP = "Directory of YAML decks (default: ./quizzes)."
 
@@ -128,7 +138,7 @@ def validate(
     obviously wrong answer (the starter, an empty answer) does not. Prints one
     `file:line:col: message` line per problem and exits 1 if there is any.
     """
-    from grader.validate import run_validate
+    from grader.authoring.validate import run_validate
 
     targets = list(paths) or [_quizzes(quizzes)]
     sys.exit(run_validate(targets, device=device, run_code=not quick, echo=click.echo))
@@ -214,20 +224,46 @@ def grade(
 @db_option
 def due(deck: str | None, as_json: bool, quizzes: Path | None, db: Path | None) -> None:
     """List the exercises due now (and today's new ones), most overdue first."""
-    from grader import study
-
-    study.cli_due(_quizzes(quizzes), _db(db), deck=deck, as_json=as_json, echo=click.echo)
+    library = _library(_quizzes(quizzes))
+    if deck is not None and library.deck(deck) is None:
+        names = ", ".join(d.name for d in library.decks) or "none"
+        raise UsageError(f"no deck {deck!r}; decks: {names}")
+    now = _now()
+    with _open_study(library, _db(db)) as study:
+        items = study.queue(now, deck)
+    titles = {i.gid: library.get(i.gid).exercise.title for i in items}
+    if as_json:
+        rows = [
+            {
+                "exercise": i.gid,
+                "kind": i.kind,
+                "due": i.due.isoformat(),
+                "state": i.state,
+                "title": titles[i.gid],
+            }
+            for i in items
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    elif not items:
+        click.echo("Nothing due. Come back later.")
+    else:
+        for i in items:
+            when = "new" if i.state == "new" else _ago(now - i.due)
+            click.echo(f"{i.gid:40} {i.kind:8} {when:>12}  {titles[i.gid]}")
+        click.echo(f"{len(items)} to study")
 
 
 @main.command()
 @click.argument("exercise")
-@click.option("--answer", default=None, help="The answer: text; a JSON list for fill blanks or choices.")
+@click.option(
+    "--answer", default=None, help="The answer: text; a JSON list for fill blanks, or of choices (0-based)."
+)
 @click.option(
     "--answer-file", type=click.Path(path_type=Path), default=None, help="Read the answer from a file."
 )
 @click.option(
     "--rating",
-    type=click.Choice(["again", "hard", "good", "easy"]),
+    type=click.Choice(RATINGS),
     default=None,
     help="Record this rating instead of the suggested one.",
 )
@@ -247,28 +283,96 @@ def review(
 ) -> None:
     """Grade one answer as the app would, record the review, print the verdict and next due date.
 
-    A card needs only --rating. An answer that cannot be read (not a number, bad syntax, the
-    wrong number of blanks) records nothing and exits 2, so a typo never counts as a lapse.
+    A card needs only --rating. Choices are 0-based here, as in the YAML: --answer '[0, 2]' picks the
+    first and the third option. An answer that cannot be read (not a number, bad syntax, the wrong
+    number of blanks) records nothing and exits 2, so a typo never counts as a lapse.
     """
-    from grader import study
+    from grader.study import Attempt, unknown_exercise
 
     if answer is not None and answer_file is not None:
         raise UsageError("give the answer with one of --answer TEXT or --answer-file FILE, not both")
     if answer_file is not None:
-        try:
-            answer = answer_file.read_text()
-        except OSError as e:
-            raise UsageError(f"cannot read {answer_file}: {e.strerror}") from None
-    study.cli_review(
-        _quizzes(quizzes),
-        _db(db),
-        exercise,
-        answer,
-        rating=rating,
-        as_json=as_json,
-        device=device,
-        echo=click.echo,
+        answer = _read_answer_file(answer_file)
+    library = _library(_quizzes(quizzes))
+    entry = library.get(exercise)
+    if entry is None:
+        raise UsageError(unknown_exercise(exercise, library))
+    is_card = entry.exercise.kind == "card"
+    if is_card and rating is None:
+        raise UsageError(
+            f"{exercise} is a card: say how well you recalled it with --rating again|hard|good|easy"
+        )
+    if not is_card and answer is None:
+        raise UsageError("give the answer with --answer TEXT or --answer-file FILE")
+    verdict = None if is_card else _grade_in_process(library, exercise, answer, device)
+    if verdict is not None and verdict.status == "invalid":
+        _refuse_invalid(exercise, verdict, as_json)
+    # No clock ran on the learner's thinking here: the review's duration is recorded as unknown.
+    attempt = Attempt(
+        verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer or ""
     )
+    with _open_study(library, _db(db)) as study:
+        suggested = study.suggest(attempt)
+        recorded = study.record(exercise, attempt, rating or suggested, _now())
+    out = {
+        "exercise": exercise,
+        "status": verdict.status if verdict else None,
+        "score": verdict.score if verdict else None,
+        "feedback": verdict.feedback if verdict else "",
+        "rating": recorded.rating,
+        "suggested": suggested,
+        "due": recorded.due.isoformat(),
+        "leech": recorded.leech,
+        "message": recorded.message,
+    }
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        _print_review(out, recorded)
+
+
+def _read_answer_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise UsageError(
+            f"cannot read {path}: it is not UTF-8 text (byte {e.start}); save it as UTF-8"
+        ) from None
+
+
+def _grade_in_process(library: Library, gid: str, answer: Any, device: str | None) -> Verdict:
+    from grader.engine.grader import Grader  # imports torch: only here, never at module level
+
+    try:
+        with Grader(library, device=device) as grader:
+            return grader.grade(gid, answer)
+    except RuntimeError as e:
+        raise UsageError(str(e)) from None
+
+
+def _refuse_invalid(gid: str, verdict: Verdict, as_json: bool) -> None:
+    """An answer that cannot be read is a typo, not a lapse: nothing is recorded, exit 2."""
+    if as_json:
+        out = {"exercise": gid, "status": "invalid", "score": 0.0, "feedback": verdict.feedback, "rating": None,
+               "due": None, "recorded": False}  # fmt: skip
+        click.echo(json.dumps(out, indent=2))
+        raise SystemExit(2)
+    raise UsageError(f"{gid}: the answer could not be read, so nothing was recorded: {verdict.feedback}")
+
+
+def _print_review(out: dict[str, Any], recorded: Recorded) -> None:
+    from grader.srs.scheduler import label
+
+    if out["status"] is not None:
+        click.echo(f"{out['exercise']}: {out['status']} (score {out['score']:.2f})")
+        if out["feedback"]:
+            click.echo(out["feedback"])
+    interval = label(recorded.due - _now())
+    click.echo(f"rated {recorded.rating}; next review in {interval} ({recorded.due:%Y-%m-%d %H:%M} UTC)")
+    if recorded.message:
+        click.echo(recorded.message)
 
 
 @main.command()
@@ -277,9 +381,63 @@ def review(
 @db_option
 def stats(as_json: bool, quizzes: Path | None, db: Path | None) -> None:
     """Reviews per day, true retention, the due forecast for 30 days, the weakest tags."""
-    from grader import study
+    library = _library(_quizzes(quizzes))
+    with _open_study(library, _db(db)) as study:
+        result = study.stats(_now())
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_stats(result)
 
-    study.cli_stats(_quizzes(quizzes), _db(db), as_json=as_json, echo=click.echo)
+
+def _print_stats(s: Stats) -> None:
+    c = s.cards
+    click.echo(
+        f"cards: {c.get('new', 0)} new, {c.get('learning', 0)} learning, {c.get('review', 0)} in review, "
+        f"{c.get('suspended', 0)} suspended, {c.get('leech', 0)} leeches"
+    )
+    recent = sum(n for _, n in s.reviews_per_day)
+    click.echo(
+        f"reviews: {s.total_reviews} in all, {recent} in the last 30 days (today {s.reviews_per_day[-1][1]})"
+    )
+    retention = (
+        "n/a (no reviews of mature cards yet)" if s.true_retention is None else f"{s.true_retention:.0%}"
+    )
+    click.echo(f"true retention (30 days): {retention}")
+    week = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast[:7])
+    click.echo(f"due in the next 7 days: {week}; 30 days: {sum(n for _, n in s.forecast)}")
+    if s.weakest_tags:
+        weakest = ", ".join(f"{t.tag} ({t.failure_rate:.0%} of {t.reviews})" for t in s.weakest_tags)
+        click.echo(f"weakest tags: {weakest}")
+
+
+# -- shared by the study commands -----------------------------------------------------------------
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ago(delta: timedelta) -> str:
+    from grader.srs.scheduler import label
+
+    return "due now" if delta < timedelta(minutes=1) else f"{label(delta)} overdue"
+
+
+def _library(quizzes_dir: Path) -> Library:
+    from grader.deck.loader import load_library
+
+    library = load_library([quizzes_dir])
+    for problem in library.problems:
+        click.echo(f"warning: {problem}", err=True)
+    return library
+
+
+def _open_study(library: Library, db_path: Path) -> Study:
+    from grader.study import Study
+
+    try:
+        return Study(library, db_path)
+    except (OSError, sqlite3.Error) as e:  # not a database, unreadable, a directory missing
+        raise UsageError(f"cannot open the database {db_path}: {e}") from None
 
 
 @main.command()
@@ -311,7 +469,7 @@ def schema(db: Path | None) -> None:
 
 
 @main.command(name="new")
-@click.argument("kind", type=click.Choice(["card", "choice", "numeric", "predict", "expr", "fill", "code"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.argument("target", metavar="DECK/ID")
 @quizzes_option
 @db_option
@@ -321,7 +479,7 @@ def new(kind: str, target: str, quizzes: Path | None, db: Path | None) -> None:
     The deck file is the one whose deck is DECK, or quizzes/DECK.yaml, created if needed.
     Every field is filled with a working example; `torchdrill validate` passes on it as written.
     """
-    from grader.authoring import new_exercise
+    from grader.authoring.skeletons import new_exercise
 
     path = new_exercise(kind, target, quizzes or DEFAULT_QUIZZES)
     click.echo(f"added {kind} exercise {target} to {path}; edit it, then run: torchdrill validate {path}")

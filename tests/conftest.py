@@ -5,25 +5,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT.parent / "shared" / "contract" / "sample.yaml"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from support import SAMPLE
 
 
 @pytest.fixture(scope="session")
 def sample_quizzes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A quizzes directory holding the contract's sample deck (one exercise of every kind)."""
     quizzes = tmp_path_factory.mktemp("quizzes")
-    source = SAMPLE if SAMPLE.exists() else FIXTURES / "sample.yaml"
-    shutil.copy(source, quizzes / "sample.yaml")
+    shutil.copy(SAMPLE, quizzes / "sample.yaml")
     return quizzes
 
 
 @pytest.fixture(scope="session")
 def grader(sample_quizzes: Path):
     from grader.deck.loader import load_library
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     with Grader(load_library([sample_quizzes]), "cpu") as g:
         yield g

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.authoring import new_exercise
+from grader.authoring.skeletons import new_exercise
 from grader.deck.loader import load_library
 from grader.deck.schema import deck_schema
 from grader.errors import UsageError

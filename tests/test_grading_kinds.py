@@ -130,7 +130,7 @@ def test_dynamic_access_to_a_forbidden_function_is_caught_at_run_time(grader) ->
 
 def test_forbidding_a_function_the_harness_itself_uses_still_grades(tmp_path) -> None:
     from grader.deck.loader import load_library
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     (tmp_path / "seeds.yaml").write_text(
         "exercises:\n  - id: gen\n    kind: code\n    title: t\n    prompt: p\n"

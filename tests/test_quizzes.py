@@ -24,7 +24,7 @@ def test_every_kind_is_shipped() -> None:
 
 @pytest.fixture(scope="module")
 def shipped_grader():
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     with Grader(LIBRARY, "cpu") as g:
         yield g
@@ -32,7 +32,7 @@ def shipped_grader():
 
 @pytest.mark.parametrize("gid", [e.gid for e in LIBRARY.entries])
 def test_exercise_reference_passes_and_wrong_answer_fails(shipped_grader, gid: str) -> None:
-    from grader.validate import check_entry
+    from grader.authoring.validate import check_entry
 
     problems = check_entry(shipped_grader, LIBRARY.get(gid))
     assert [str(p) for p in problems if p.severity == "error"] == []

@@ -8,7 +8,7 @@ import signal
 import tempfile
 
 from grader.deck.loader import load_library
-from grader.engine.service import Grader
+from grader.engine.grader import Grader
 
 HONEST = "def mse(a, b):\n    return ((a - b) ** 2).mean()\n"
 

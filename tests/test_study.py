@@ -1,4 +1,4 @@
-"""`torchdrill due/review/stats` through grader.study, on the public sample deck."""
+"""`torchdrill due/review/stats` (the CLI over grader.study), on the public sample deck."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from support import SAMPLE
 
-from grader import study
-from grader.errors import UsageError
-
-SAMPLE = Path(__file__).parent / "fixtures" / "sample.yaml"  # a copy of the contract's public sample deck
+from grader.cli import main
 
 
 @pytest.fixture
@@ -22,14 +21,15 @@ def quizzes(tmp_path: Path) -> Path:
     return tmp_path / "quizzes"
 
 
-def run(fn, *args, **kwargs) -> list[str]:  # type: ignore[no-untyped-def]
-    out: list[str] = []
-    fn(*args, echo=out.append, **kwargs)
-    return out
+def cli(quizzes: Path, db: Path, *args: str, code: int = 0) -> str:
+    """Run `torchdrill --quizzes Q --db D ARGS` in-process; return stdout, or stderr when it fails."""
+    result = CliRunner().invoke(main, ["--quizzes", str(quizzes), "--db", str(db), *args])
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result.stdout if code == 0 else result.stderr
 
 
 def test_due_lists_the_new_sample_cards_as_json(quizzes: Path, tmp_path: Path) -> None:
-    items = json.loads("\n".join(run(study.cli_due, quizzes, tmp_path / "db", as_json=True)))
+    items = json.loads(cli(quizzes, tmp_path / "db", "due", "--json"))
     assert [i["exercise"] for i in items][:2] == ["sample/stack-card", "sample/nll-input"]
     for i in items:
         assert {"exercise", "kind", "due"} <= set(i)
@@ -37,77 +37,71 @@ def test_due_lists_the_new_sample_cards_as_json(quizzes: Path, tmp_path: Path) -
 
 
 def test_due_for_an_unknown_deck_is_a_usage_error(quizzes: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="no deck 'nope'"):
-        run(study.cli_due, quizzes, tmp_path / "db", deck="nope")
+    assert "no deck 'nope'" in cli(quizzes, tmp_path / "db", "due", "--deck", "nope", code=2)
 
 
 def test_review_passed_first_try_is_rated_good_and_leaves_the_due_list(quizzes: Path, tmp_path: Path) -> None:
     db = tmp_path / "db"
-    out = json.loads("\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[1]", as_json=True)))
+    out = json.loads(cli(quizzes, db, "review", "sample/nll-input", "--answer", "[1]", "--json"))
     assert (out["status"], out["score"], out["rating"]) == ("passed", 1.0, "good")
     assert datetime.fromisoformat(out["due"]) > datetime.now(UTC) + timedelta(
         minutes=5
     )  # not due again at once
-    due = json.loads("\n".join(run(study.cli_due, quizzes, db, as_json=True)))
+    due = json.loads(cli(quizzes, db, "due", "--json"))
     assert "sample/nll-input" not in [i["exercise"] for i in due]
 
 
 def test_review_failed_is_rated_again_and_a_given_rating_wins(quizzes: Path, tmp_path: Path) -> None:
     db = tmp_path / "db"
-    failed = json.loads(
-        "\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[0]", as_json=True))
-    )
+    failed = json.loads(cli(quizzes, db, "review", "sample/nll-input", "--answer", "[0]", "--json"))
     assert (failed["status"], failed["rating"]) == ("failed", "again")
     easy = json.loads(
-        "\n".join(run(study.cli_review, quizzes, db, "sample/nll-input", "[1]", rating="easy", as_json=True))
+        cli(quizzes, db, "review", "sample/nll-input", "--answer", "[1]", "--rating", "easy", "--json")
     )
     assert easy["rating"] == "easy"
 
 
 def test_review_prints_the_verdict_for_a_person(quizzes: Path, tmp_path: Path) -> None:
-    out = run(study.cli_review, quizzes, tmp_path / "db", "sample/nll-input", "[0]")
+    out = cli(quizzes, tmp_path / "db", "review", "sample/nll-input", "--answer", "[0]").splitlines()
     assert out[0].startswith("sample/nll-input: failed")
     assert any(line.startswith("rated again; next review in") for line in out)
 
 
 def test_a_card_needs_a_rating(quizzes: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="--rating"):
-        run(study.cli_review, quizzes, tmp_path / "db", "sample/stack-card", "")
+    assert "--rating" in cli(quizzes, tmp_path / "db", "review", "sample/stack-card", code=2)
     out = json.loads(
-        "\n".join(
-            run(
-                study.cli_review,
-                quizzes,
-                tmp_path / "db",
-                "sample/stack-card",
-                "",
-                rating="hard",
-                as_json=True,
-            )
-        )
+        cli(quizzes, tmp_path / "db", "review", "sample/stack-card", "--rating", "hard", "--json")
     )
     assert out["rating"] == "hard" and out["status"] is None
 
 
+def test_a_review_from_the_command_line_records_its_duration_as_unknown(
+    quizzes: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    cli(quizzes, tmp_path / "db", "review", "sample/nll-input", "--answer", "[1]")
+    with sqlite3.connect(tmp_path / "db") as conn:
+        assert conn.execute("SELECT seconds FROM reviews").fetchall() == [(None,)]
+
+
 def test_review_of_an_unknown_exercise_is_a_usage_error(quizzes: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="no exercise 'sample/no-such-card'"):
-        run(study.cli_review, quizzes, tmp_path / "db", "sample/no-such-card", "1")
+    err = cli(quizzes, tmp_path / "db", "review", "sample/no-such-card", "--answer", "1", code=2)
+    assert "no exercise 'sample/no-such-card'" in err
 
 
 def test_stats_as_json_and_text(quizzes: Path, tmp_path: Path) -> None:
     db = tmp_path / "db"
-    run(study.cli_review, quizzes, db, "sample/nll-input", "[0]")
-    data = json.loads("\n".join(run(study.cli_stats, quizzes, db, as_json=True)))
+    cli(quizzes, db, "review", "sample/nll-input", "--answer", "[0]")
+    data = json.loads(cli(quizzes, db, "stats", "--json"))
     assert data["total_reviews"] == 1 and len(data["forecast"]) == 30
-    text = run(study.cli_stats, quizzes, db)
-    assert any("reviews: 1 in all" in line for line in text)
+    assert "reviews: 1 in all" in cli(quizzes, db, "stats")
 
 
 def test_a_file_that_is_not_a_database_is_a_usage_error(quizzes: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_text("not a database, just text " * 100)
-    with pytest.raises(UsageError, match="cannot open the database"):
-        run(study.cli_due, quizzes, bad)
+    assert "cannot open the database" in cli(quizzes, bad, "due", code=2)
 
 
 def test_study_imports_no_torch() -> None:

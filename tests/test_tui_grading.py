@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import SIZE, clock, copy_sample, sync
+from support import SIZE, clock, copy_sample, sync
 from textual.widgets import TextArea
 
 from tui.app import TorchDrillApp

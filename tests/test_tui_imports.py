@@ -1,4 +1,5 @@
-"""The UI process never imports torch or numpy: the grader service (a subprocess) does."""
+"""The UI process never imports torch, numpy or sqlite-utils: the grader service (a subprocess)
+imports torch, and only the batch gradebook needs sqlite-utils (which pulls numpy in)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_tui_support import copy_sample
+from support import copy_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 
 DRIVE_TO_DECK_LIST = """
 import asyncio, sys
 from pathlib import Path
-from tui.app import keep_numpy_out, TorchDrillApp
-keep_numpy_out()  # as run_app does
+from tui.app import TorchDrillApp
 from tui.screens.decks import DecksScreen
 
 async def main():
@@ -24,7 +24,7 @@ async def main():
         assert isinstance(app.screen, DecksScreen), app.screen
         await pilot.press("down", "b", "escape", "s", "escape")
         await pilot.pause()
-        leaked = sorted(m for m in ("torch", "numpy") if sys.modules.get(m) is not None)
+        leaked = sorted(m for m in ("torch", "numpy", "sqlite_utils") if m in sys.modules)
         print("LEAKED", leaked)
 
 asyncio.run(main())

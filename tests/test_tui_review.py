@@ -1,6 +1,6 @@
 """The app as a learner drives it: deck list, every kind answered right and wrong, rate, undo.
 
-The grader is a fake (see test_tui_support); the store is the real SQLite file through Study.
+The grader is a fake (see support.py); the store is the real SQLite file through Study.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_tui_support import SIZE, FakeGrader, clock, copy_sample, sync
+from support import SIZE, FakeGrader, clock, copy_sample, sync
 from textual.widgets import DataTable, Input, TextArea
 
 from grader.deck.loader import load_library

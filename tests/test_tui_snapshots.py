@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import SIZE, FakeGrader, clock, copy_sample
+from support import SIZE, FakeGrader, clock, copy_sample
 
 from tui.app import TorchDrillApp
 

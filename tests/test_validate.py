@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from grader.authoring.validate import check_entry
 from grader.deck.loader import load_library
-from grader.engine.service import Grader
-from grader.validate import check_entry
+from grader.engine.grader import Grader
 
 TORCHDRILL = [sys.executable, "-m", "grader.cli"]
 TEACHING = "    hints: [h]\n    explanation: e\n    tags: [t]\n"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,16 +253,6 @@ class TorchDrillApp(App[None]):
                     pass
 
 
-def keep_numpy_out() -> None:
-    """Make `import numpy` fail in this process, unless something already imported it.
-
-    sqlite-utils imports numpy when it can (about 0.1 s), only to store numpy values, which the
-    app never does; the UI process is meant to stay free of numpy and torch.
-    """
-    sys.modules.setdefault("numpy", None)  # type: ignore[arg-type]
-
-
 def run_app(quizzes: Path, db: Path) -> None:
-    keep_numpy_out()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     TorchDrillApp(Path(quizzes), Path(db)).run()

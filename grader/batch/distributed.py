@@ -98,7 +98,7 @@ def grade_remote(
 def _grader_for(decks: dict[str, str], digest: str, device: str | None) -> Any:
     if (digest, device) not in _graders:
         from grader.deck.loader import load_library
-        from grader.engine.service import Grader
+        from grader.engine.grader import Grader
 
         folder = Path(tempfile.mkdtemp(prefix=f"torchdrill-decks-{digest}-"))
         for name, text in decks.items():

@@ -22,7 +22,7 @@ def init_worker(quizzes: str, device: str | None) -> None:
     global _grader
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from grader.deck.loader import load_library
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     _grader = Grader(load_library([Path(quizzes)]), device)
     atexit.register(_grader.close)

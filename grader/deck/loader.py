@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from grader.deck.kinds import KINDS
 from grader.deck.model import (
     ID_PATTERN,
-    KINDS,
     Card,
     Choice,
     Code,

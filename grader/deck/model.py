@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grader.deck.kinds import EXECUTABLE_KINDS
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 BLANK = "___"
-KINDS = ("card", "choice", "numeric", "predict", "expr", "fill", "code")
-EXECUTABLE_KINDS = ("expr", "fill", "code")
 
 
 def _code_field(description: str) -> Any:

@@ -38,7 +38,7 @@ observe("capabilities", [l.split()[1] for l in open("/proc/self/status") if l.st
 
 def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = print) -> None:
     from grader.deck.loader import load_library
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
     from grader.sandbox import wire
 
     library = load_library([quizzes]) if quizzes.exists() else load_library([])

@@ -154,7 +154,55 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """A review's duration may be unknown (NULL, not 0: a CLI review has no clock); and the batch
+    gradebook joins the one schema instead of creating its table on the side."""
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(reviews)")]
+    listed = ", ".join(columns)
+    _run(
+        conn,
+        f"""
+        CREATE TABLE reviews_v3 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            gid TEXT NOT NULL REFERENCES cards(gid),
+            reviewed_at REAL NOT NULL,
+            day TEXT NOT NULL,
+            rating TEXT NOT NULL,
+            state_before TEXT NOT NULL,
+            status TEXT,
+            score REAL,
+            submits INTEGER NOT NULL DEFAULT 1,
+            failed_submits INTEGER NOT NULL DEFAULT 0,
+            hints_used INTEGER NOT NULL DEFAULT 0,
+            gave_up INTEGER NOT NULL DEFAULT 0,
+            seconds REAL,
+            answer TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            fingerprint TEXT,
+            due_after REAL NOT NULL,
+            card_before TEXT NOT NULL
+        );
+        INSERT INTO reviews_v3 ({listed}) SELECT {listed} FROM reviews;
+        DROP TABLE reviews;
+        ALTER TABLE reviews_v3 RENAME TO reviews;
+        CREATE INDEX reviews_gid ON reviews(gid);
+        CREATE TABLE IF NOT EXISTS batch_grades (
+            learner TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            answer_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            score REAL NOT NULL,
+            feedback TEXT NOT NULL,
+            stdout TEXT NOT NULL,
+            duration_ms REAL NOT NULL,
+            graded_at TEXT NOT NULL,
+            PRIMARY KEY (learner, exercise, answer_hash)
+        )""",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 import fsrs
 
+from grader.srs.rating import Rating
 from grader.srs.settings import Settings
 
 RATING = {
-    "again": fsrs.Rating.Again,
-    "hard": fsrs.Rating.Hard,
-    "good": fsrs.Rating.Good,
-    "easy": fsrs.Rating.Easy,
+    Rating.AGAIN: fsrs.Rating.Again,
+    Rating.HARD: fsrs.Rating.Hard,
+    Rating.GOOD: fsrs.Rating.Good,
+    Rating.EASY: fsrs.Rating.Easy,
 }
 STATE_NAME = {
     fsrs.State.Learning: "learning",

@@ -13,10 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from grader.srs.migrations import migrate
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -36,8 +38,21 @@ class Store:
         self._enter_wal()
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.db = sqlite_utils.Database(self.conn)
         migrate(self.conn)
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for the batch gradebook's upserts and lookups.
+
+        Imported on first use only: sqlite-utils imports numpy (and pandas) when they are
+        installed, and the app's process, which never needs it, must stay free of both.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def _enter_wal(self) -> None:
         """Switching a fresh file to WAL needs an exclusive lock and SQLite reports a race for it

@@ -14,7 +14,7 @@ from grader.deck.model import Code, Expr, Fill
 from grader.engine.compare import first_difference
 from grader.engine.forbid import resolve
 from grader.engine.program import plan
-from grader.engine.service import run_reference
+from grader.engine.reference import run_reference
 
 Observations = list[tuple[str, Any]]
 

@@ -1,7 +1,7 @@
-"""The kinds graded without a sandbox, in the trusted grader: choice, numeric, predict.
+"""The kinds graded by value, without a sandbox: choice, numeric, predict.
 
-Their `setup` and `solution` are authored code and run here; the learner's answer is only
-parsed (a number, or a literal by `ast.literal_eval`), never executed.
+The learner's answer is only parsed (a number, a literal, a list of options), never executed,
+and compared with the truth that reference.py computed from the exercise's own code.
 """
 
 from __future__ import annotations
@@ -14,34 +14,19 @@ import torch
 from grader.deck.model import Choice, Numeric, Predict
 from grader.engine.answers import AnswerError, check_text, parse_choice, parse_literal, parse_number
 from grader.engine.compare import values_equal
+from grader.engine.reference import ReferenceFailed
 from grader.engine.verdict import Verdict, invalid, single
-from grader.sandbox.harness import base_namespace, seed_everything
-
-
-class ReferenceError_(Exception):
-    """The exercise's own setup or solution failed: an authoring bug, not the learner's."""
-
-
-def truth(exercise: Numeric | Predict, device: str = "cpu") -> Any:
-    """Evaluate `setup` then `solution` in a fresh namespace with fixed seeds."""
-    namespace = base_namespace(device)
-    seed_everything(0)
-    try:
-        exec(compile(exercise.setup, "<setup>", "exec"), namespace)
-        return eval(compile(exercise.solution.strip(), "<solution>", "eval"), namespace)
-    except Exception as e:  # noqa: BLE001 - authored code; any failure is reported to the author
-        raise ReferenceError_(f"the exercise's solution failed: {type(e).__name__}: {e}") from e
 
 
 def as_number(value: Any) -> float:
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            raise ReferenceError_(
+            raise ReferenceFailed(
                 f"a numeric solution must be one number, got a tensor of shape {tuple(value.shape)}"
             )
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ReferenceError_(f"a numeric solution must be a number, got {type(value).__name__}")
+        raise ReferenceFailed(f"a numeric solution must be a number, got {type(value).__name__}")
     return float(value)
 
 

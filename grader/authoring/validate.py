@@ -13,7 +13,7 @@ from grader.errors import Problem
 
 
 def _weak() -> Any:
-    from grader import weak as module  # imports torch: only when code is run
+    from grader.authoring import weak as module  # imports torch: only when code is run
 
     return module
 
@@ -38,7 +38,7 @@ def run_validate(
 
 
 def check_references(entries: list[Entry], library: Any, device: str | None) -> list[Problem]:
-    from grader.engine.service import Grader
+    from grader.engine.grader import Grader
 
     problems: list[Problem] = []
     with Grader(library, device) as grader:
@@ -91,7 +91,7 @@ def reference_answer(grader: Any, entry: Entry) -> Any:
     if isinstance(ex, Choice):
         return list(ex.answer)
     if isinstance(ex, Numeric):
-        from grader.engine.simple import as_number
+        from grader.engine.by_value import as_number
 
         return repr(as_number(grader.truth(entry)))
     if isinstance(ex, Predict):
@@ -106,7 +106,7 @@ def wrong_answers(grader: Any, entry: Entry) -> list[tuple[str, Any]]:
         others = [i for i in range(len(ex.options)) if i not in ex.answer]
         return [("a wrong option", others[:1] or []), ("selecting nothing", [])]
     if isinstance(ex, Numeric):
-        from grader.engine.simple import as_number
+        from grader.engine.by_value import as_number
 
         value = as_number(grader.truth(entry))
         wrong = [("a number far off", repr(value + 10 * ex.tolerance + 1.0 + abs(value)))]

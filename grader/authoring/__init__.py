@@ -1,0 +1,2 @@
+"""Authoring: `torchdrill validate` (validate.py), the rules that find weak exercises (weak.py) and
+the skeletons `torchdrill new` writes (skeletons.py)."""

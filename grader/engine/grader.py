@@ -1,0 +1,150 @@
+"""The trusted grader: dispatches an answer by kind, runs references (cached), and hands
+executable answers to the sandbox; judge.py turns what comes back into the verdict.
+
+Learner code never runs here: it goes to a sandbox child. References do run here (authored
+code), once per (exercise content, trial, device), and their observations are cached.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from grader.deck.fingerprint import content_hash
+from grader.deck.loader import Entry, Library
+from grader.deck.model import Card, Choice, Numeric, Predict
+from grader.engine import by_value
+from grader.engine.answers import AnswerError
+from grader.engine.judge import judge
+from grader.engine.program import Forbidden, Plan, Trial, plan
+from grader.engine.reference import ReferenceFailed, run_reference, truth
+from grader.engine.verdict import Verdict, invalid
+from grader.sandbox.client import Sandbox
+
+
+def pick_device(requested: str | None) -> str:
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
+    return requested or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Grader:
+    """Grades answers to the exercises of one library, on one device."""
+
+    def __init__(
+        self,
+        library: Library,
+        device: str | None = None,
+        deny: list[Path] | None = None,
+        sandbox_settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.library = library
+        self.device = pick_device(device)
+        torch.set_num_threads(1)  # the same numerics as the single-threaded children
+        roots = {d.path.parent for d in library.decks} | set(deny or [])
+        self.sandbox = Sandbox(self.device, deny=sorted(roots), settings=sandbox_settings)
+        self._references: OrderedDict[tuple[str, int, str], list[tuple[str, Any]]] = OrderedDict()
+        self._truths: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def start(self) -> None:
+        if not self.sandbox.alive():
+            self.sandbox.start()
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- grading -------------------------------------------------------------------------------
+    def grade(self, gid: str, answer: Any) -> Verdict:
+        entry = self.library.get(gid)
+        if entry is None:
+            return invalid(f"no exercise {gid!r} in the loaded decks")
+        return self.grade_entry(entry, answer)
+
+    def grade_entry(self, entry: Entry, answer: Any) -> Verdict:
+        started = time.perf_counter()
+        verdict = self._grade(entry, answer)
+        return Verdict(
+            **{**verdict.to_json(), "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+        )
+
+    def _grade(self, entry: Entry, answer: Any) -> Verdict:
+        ex = entry.exercise
+        try:
+            if isinstance(ex, Card):
+                return invalid("a card has no answer to grade: turn it and rate how well you recalled it")
+            if isinstance(ex, Choice):
+                return by_value.grade_choice(ex, answer)
+            if isinstance(ex, Numeric):
+                return by_value.grade_numeric(ex, answer, self.truth(entry))
+            if isinstance(ex, Predict):
+                return by_value.grade_predict(ex, answer, self.truth(entry))
+            return self._grade_executable(entry, answer)
+        except ReferenceFailed as e:
+            return Verdict(
+                "error", 0.0, f"{e} (this is a bug in the exercise, not in your answer: tell its author)"
+            )
+        except (RecursionError, MemoryError):
+            return invalid("the answer is too deeply nested or too large to read")
+        except Exception as e:  # noqa: BLE001 - one answer must never take the grader down
+            return Verdict(
+                "error",
+                0.0,
+                f"the grader could not grade this answer ({type(e).__name__}: {e}); please report it",
+            )
+
+    def truth(self, entry: Entry) -> Any:
+        key = (entry.gid, content_hash(entry.exercise))
+        if key not in self._truths:
+            self._truths[key] = truth(entry.exercise, self.device)
+            _trim(self._truths)
+        return self._truths[key]
+
+    def _grade_executable(self, entry: Entry, answer: Any) -> Verdict:
+        ex = entry.exercise
+        try:
+            p = plan(entry.gid, ex, answer, self.device)
+        except AnswerError as e:
+            return invalid(str(e))
+        except Forbidden as e:
+            return Verdict("forbidden", 0.0, "\n".join(u.message() for u in e.uses))
+        version = content_hash(ex)
+        expected = [self.reference(version, p, trial) for trial in p.trials]
+        outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout)
+        return judge(expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible)
+
+    def reference(self, version: str, p: Plan, trial: Trial) -> list[tuple[str, Any]]:
+        """The reference's observations for `trial`, cached by (exercise content, trial, device)."""
+        key = (version, trial.index, self.device)
+        if trial.hidden or key not in self._references:
+            observations = run_reference(p.reference, trial)
+            if trial.hidden:
+                return observations
+            self._references[key] = observations
+            _trim(self._references)
+        return self._references[key]
+
+
+def _job(p: Plan) -> dict[str, Any]:
+    return {
+        "setup": p.learner.setup,
+        "answer": p.learner.answer,
+        "check": p.learner.check,
+        "mode": p.learner.mode,
+        "forbid": list(p.learner.forbid),
+        "trials": [{"seed": t.seed, "params": t.params} for t in p.trials],
+    }
+
+
+def _trim(cache: OrderedDict, size: int = 4096) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)
