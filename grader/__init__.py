@@ -1,14 +1,21 @@
 """torchdrill's engine room: everything that is not UI.
 
-    cli.py        the one command group; bare `torchdrill` opens the app (the only import of tui/)
-    study.py      the review use case shared by the app and `torchdrill review`
-    validate.py   authoring checks behind `torchdrill validate`
-    errors.py     Problem: one located message, rendered as `file:line:col: message`
-    deck/         the content, torch-free: model, loader, schema, fingerprint
-    engine/       trusted grading: client (torch-free), service, program, compare, forbid, verdict
-    sandbox/      where learner code runs: zygote, harness, limits, wire
-    srs/          scheduling and the SQLite store, torch-free
-    batch/        teachers' batch grading and its reports
+    cli.py        the one command group and all printing; bare `torchdrill` opens the app
+    study.py      the review use case shared by the app and the CLI: next card, suggest, record, undo
+    paths.py      where decks and the database are found by default
+    errors.py     Problem (`file:line:col: message`) and UsageError
+    authoring/    validate.py (`torchdrill validate`), weak.py (exercises that cannot fail), skeletons.py (`new`)
+    deck/         the content, torch-free: kinds, model, loader, schema, fingerprint
+    engine/       trusted grading: protocol (what the UI needs), client (torch-free), grader (dispatch and
+                  reference cache), reference (running authored code), judge (outcome -> verdict),
+                  by_value (choice/numeric/predict), compare, program, forbid, answers, verdict,
+                  service (the process loop), doctor
+    sandbox/      where learner code runs: client (the trusted side's handle on the zygote), zygote,
+                  child, harness, guard, limits, wire
+    srs/          torch-free scheduling and the one store: rating, scheduler, review_log, queue,
+                  settings, stats, store, migrations
+    batch/        teachers' batch grading: runner, reader, worker, gradebook, report, result,
+                  progress, distributed
 
 Nothing is imported here: an eager import would put its cost under every consumer.
 """

@@ -10,6 +10,7 @@ import pytest
 from grader.batch.runner import run_batch
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a Dask cluster takes seconds to start
 
 ANSWERS = [
     ("sample/mean-of-range", "2"),
@@ -77,9 +78,11 @@ def test_a_local_dask_cluster_grades_like_local_workers_and_fills_the_same_grade
     assert (resumed.graded, resumed.reused) == (0, on_cluster.graded)
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(tmp_path: Path, sample_quizzes: Path) -> None:
+def test_an_unreachable_scheduler_is_a_usage_error(tmp_path: Path, sample_quizzes: Path, monkeypatch) -> None:
+    from grader.batch import distributed as module
     from grader.errors import UsageError
 
+    monkeypatch.setattr(module, "CONNECT_TIMEOUT", "2s")  # the message, not the wait, is under test
     subs = tmp_path / "s.jsonl"
     subs.write_text(json.dumps({"learner": "a", "exercise": "sample/mean-of-range", "answer": "2"}) + "\n")
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):

@@ -70,6 +70,7 @@ def class_of(n: int) -> tuple[list[str], list[set[str]]]:
     return lines, expected
 
 
+@pytest.mark.slow
 def test_a_class_of_2000_mixed_answers_is_graded_in_parallel_into_all_four_exports(
     tmp_path: Path, sample_quizzes: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,6 +171,7 @@ def graded_rows(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_a_run_killed_halfway_resumes_with_nothing_graded_twice_or_lost(
     tmp_path: Path, sample_quizzes: Path, sig: signal.Signals
@@ -198,7 +200,12 @@ def test_a_run_killed_halfway_resumes_with_nothing_graded_twice_or_lost(
         "--out",
         str(tmp_path / "r.json"),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell that started the suite in the background leaves SIGINT ignored, and Python keeps an
+    # ignored SIGINT ignored: give the run the default a terminal gives it.
+    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint
+    )
     deadline = time.monotonic() + 120
     while graded_rows(db) < n // 4 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)

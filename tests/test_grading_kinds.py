@@ -151,3 +151,12 @@ def test_card_is_not_graded(grader) -> None:
 def test_unknown_exercise_is_invalid(grader) -> None:
     verdict = grader.grade("sample/nope", "1")
     assert verdict.status == "invalid" and "no exercise" in verdict.feedback
+
+
+def test_every_grader_the_app_can_hold_satisfies_one_interface(grader, tmp_path) -> None:
+    from grader.engine.client import GraderClient
+    from grader.engine.protocol import GraderHandle
+    from support import FakeGrader
+
+    for handle in (grader, GraderClient(tmp_path), FakeGrader()):
+        assert isinstance(handle, GraderHandle), type(handle).__name__

@@ -12,14 +12,19 @@ import subprocess
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from grader.deck.loader import Library
 from tui.messages import DecksChanged, GraderStateChanged
+
+if TYPE_CHECKING:
+    from grader.engine.protocol import GraderHandle
+    from grader.study import Study
 
 Clock = Callable[[], datetime]
 GRADER_WARM_TIMEOUT = 180.0
@@ -45,19 +50,20 @@ class TorchDrillApp(App[None]):
         self,
         quizzes: Path,
         db: Path,
-        grader: Any = None,
+        grader: GraderHandle | None = None,
         *,
         clock: Clock = utc_now,
-        study: Any = None,
+        study: Study | None = None,
         start_grader: bool = True,
     ) -> None:
+        """Tests inject a grader, a study and a fixed clock; the CLI passes only the two paths."""
         super().__init__()
         self.quizzes = quizzes
         self.db = db
         self.clock = clock
         self.grader = grader
-        self.study = study
-        self.library: Any = None
+        self.study: Study = study  # type: ignore[assignment] - opened in on_mount when not given
+        self.library: Library = Library()
         self.grader_state = "starting"
         self.grader_device: str | None = None
         self._start_grader = start_grader
@@ -83,7 +89,7 @@ class TorchDrillApp(App[None]):
             # After the first frame: the service's torch import should not compete with it for a core.
             self.call_after_refresh(self._warm_grader)
 
-    def _signature(self) -> Any:
+    def _signature(self) -> tuple[tuple[str, int, int], ...]:
         from grader.deck.loader import deck_signature
 
         return deck_signature([self.quizzes])
@@ -96,7 +102,7 @@ class TorchDrillApp(App[None]):
             note = f" ({problems} with problems: see the deck list)" if problems else ""
             self.notify(f"decks reloaded{note}", severity="warning" if problems else "information", timeout=4)
 
-    def _load_library(self) -> Any:
+    def _load_library(self) -> Library:
         from grader.deck.loader import load_library
 
         return load_library([self.quizzes])
@@ -112,7 +118,7 @@ class TorchDrillApp(App[None]):
                 self.grader = GraderClient(self.quizzes, None if device == "auto" else device)
             # Later changes (the service dying, a restart after it) reach the header too.
             self.grader.on_state = self._grader_state_from_thread
-            if getattr(self.grader, "state", None) != "ready":
+            if self.grader.state != "ready":
                 self.grader.start()
             self.post_message(GraderStateChanged("starting"))
             ready = self.grader.wait_ready(GRADER_WARM_TIMEOUT)
@@ -120,9 +126,9 @@ class TorchDrillApp(App[None]):
             self.post_message(GraderStateChanged("failed", error=str(e) or type(e).__name__))
             return
         if ready:
-            self.post_message(GraderStateChanged("ready", device=getattr(self.grader, "device", None)))
+            self.post_message(GraderStateChanged("ready", device=self.grader.device))
         else:
-            error = getattr(self.grader, "error", None) or "did not start in time"
+            error = self.grader.error or "did not start in time"
             self.post_message(GraderStateChanged("failed", error=error))
 
     def restart_grader(self) -> None:
@@ -137,9 +143,8 @@ class TorchDrillApp(App[None]):
 
     def _grader_state_from_thread(self, state: str) -> None:
         grader = self.grader
-        self.post_message(
-            GraderStateChanged(state, getattr(grader, "device", None), getattr(grader, "error", None))
-        )
+        if grader is not None:
+            self.post_message(GraderStateChanged(state, grader.device, grader.error))
 
     def on_grader_state_changed(self, message: GraderStateChanged) -> None:
         if message.state == self.grader_state and message.device == self.grader_device:
@@ -245,11 +250,11 @@ class TorchDrillApp(App[None]):
             self.push_screen(HelpScreen())
 
     def on_unmount(self) -> None:
-        for closer in (getattr(self.grader, "close", None), getattr(self.study, "close", None)):
-            if closer is not None:
+        for closeable in (self.grader, self.study):
+            if closeable is not None:
                 try:
-                    closer()
-                except Exception:
+                    closeable.close()
+                except Exception:  # noqa: BLE001 - leaving must not fail on a half-started service
                     pass
 
 

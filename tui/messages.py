@@ -1,32 +1,35 @@
-"""Messages that carry work done off the event loop back to the screens."""
+"""Messages that carry work done off the event loop back to the screens: plain dataclasses."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+if TYPE_CHECKING:
+    from grader.engine.verdict import Verdict
 
+
+@dataclass
 class GraderStateChanged(Message):
-    """The grader service changed state: starting, ready or failed."""
+    """The grader service changed state: starting, ready, failed or stopped."""
 
-    def __init__(self, state: str, device: str | None = None, error: str | None = None) -> None:
-        super().__init__()
-        self.state = state
-        self.device = device
-        self.error = error
+    state: str
+    device: str | None = None
+    error: str | None = None
 
 
+@dataclass
 class Graded(Message):
-    """A grading request finished; `verdict` is None when the grader itself failed."""
+    """A grading request finished; `verdict` is None when the grader itself failed (`error` says why)."""
 
-    def __init__(self, gid: str, verdict: Any, *, recorded: bool, error: str | None = None) -> None:
-        super().__init__()
-        self.gid = gid
-        self.verdict = verdict
-        self.recorded = recorded
-        self.error = error
+    gid: str
+    verdict: Verdict | None
+    recorded: bool
+    error: str | None = None
 
 
+@dataclass
 class DecksChanged(Message):
     """Decks were reloaded from disk (after an edit)."""

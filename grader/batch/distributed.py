@@ -18,6 +18,7 @@ from typing import Any
 
 from grader.errors import UsageError
 
+CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler that does not answer
 _lock = threading.Lock()
 _graders: dict[tuple[str, str | None], Any] = {}
 
@@ -33,7 +34,7 @@ def grade_on_cluster(
     decks = read_decks(quizzes)
     digest = hashlib.sha256(repr(sorted(decks.items())).encode()).hexdigest()[:16]
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as e:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
     try:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from grader.deck.fingerprint import content_hash
-from grader.deck.loader import Entry, Library
+from grader.deck.loader import Entry, Library, load_library
 from grader.deck.model import Card, Choice, Numeric, Predict
 from grader.engine import by_value
 from grader.engine.answers import AnswerError
@@ -33,7 +34,11 @@ def pick_device(requested: str | None) -> str:
 
 
 class Grader:
-    """Grades answers to the exercises of one library, on one device."""
+    """Grades answers to the exercises of one library, on one device. In-process (it imports torch);
+    satisfies engine.protocol.GraderHandle, as the app's torch-free GraderClient does.
+
+    `sources` are the deck paths the library came from, read again by `reload()`.
+    """
 
     def __init__(
         self,
@@ -41,9 +46,14 @@ class Grader:
         device: str | None = None,
         deny: list[Path] | None = None,
         sandbox_settings: dict[str, Any] | None = None,
+        sources: list[Path] | None = None,
     ) -> None:
         self.library = library
-        self.device = pick_device(device)
+        self.sources = list(sources or [])
+        self.device: str = pick_device(device)
+        self.state = "stopped"
+        self.error: str | None = None
+        self.on_state: Callable[[str], Any] | None = None
         torch.set_num_threads(1)  # the same numerics as the single-threaded children
         roots = {d.path.parent for d in library.decks} | set(deny or [])
         self.sandbox = Sandbox(self.device, deny=sorted(roots), settings=sandbox_settings)
@@ -53,9 +63,24 @@ class Grader:
     def start(self) -> None:
         if not self.sandbox.alive():
             self.sandbox.start()
+        self._set_state("ready")
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Starting in-process is synchronous: after start() the grader is ready or has raised."""
+        return self.state == "ready" and self.sandbox.alive()
+
+    def reload(self) -> None:
+        if self.sources:
+            self.library = load_library(self.sources)
 
     def close(self) -> None:
         self.sandbox.close()
+        self._set_state("stopped")
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if self.on_state is not None:
+            self.on_state(state)
 
     def __enter__(self) -> Grader:
         return self

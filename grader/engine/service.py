@@ -24,7 +24,7 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
     try:
-        grader = Grader(load_library([quizzes]), device)
+        grader = Grader(load_library([quizzes]), device, sources=[quizzes])
         grader.start()
     except Exception as e:  # noqa: BLE001 - reported to the UI, which shows it and carries on
         say({"failed": f"{type(e).__name__}: {e}"})
@@ -40,7 +40,7 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
                     verdict = grader.grade(str(request["gid"]), request.get("answer"))
                     say({"id": request.get("id"), "verdict": verdict.to_json()})
                 elif op == "reload":
-                    grader.library = load_library([quizzes])
+                    grader.reload()
                     say({"id": request.get("id"), "reloaded": len(grader.library.entries)})
                 else:
                     say({"id": request.get("id"), "error": f"unknown op {op!r}"})

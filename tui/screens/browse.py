@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
+
+if TYPE_CHECKING:
+    from tui.app import TorchDrillApp
 
 FILTERS = ("tag", "deck", "kind", "state")
 
@@ -40,6 +43,7 @@ def matches(entry: Any, state: str, words: list[str], filters: dict[str, str]) -
 
 
 class BrowseScreen(Screen[None]):
+    app: TorchDrillApp  # for the type checker: the screens' shared services live on the app
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+f", "focus_search", "Search", priority=True),

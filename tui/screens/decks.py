@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -14,11 +14,16 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from tui.messages import DecksChanged
 
+if TYPE_CHECKING:
+    from tui.app import TorchDrillApp
+
 COLUMNS = (("deck", "Deck"), ("title", "Title"), ("new", "New"), ("learning", "Learn"), ("due", "Due"))
 
 
 class DecksScreen(Screen[None]):
     """Pick a deck with the arrows and Enter; the counts are today's."""
+
+    app: TorchDrillApp  # for the type checker: the screens' shared services live on the app
 
     BINDINGS = [
         Binding("enter", "study", "Study", show=True),

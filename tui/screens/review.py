@@ -7,7 +7,7 @@ the UI never waits on it) and `Study` suggests ratings, computes intervals and r
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,13 +15,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Markdown, Static
 
 from tui.messages import DecksChanged, Graded
 from tui.widgets.answers import AnswerWidget, answer_widget_for
 from tui.widgets.answers.card import CardAnswer
 from tui.widgets.ratings import RATINGS, RatingBar
 from tui.widgets.verdict import VerdictView
+
+if TYPE_CHECKING:
+    from grader.deck.loader import Entry
+    from grader.engine.verdict import Verdict
+    from grader.study import Attempt
+    from tui.app import TorchDrillApp
 
 GRADER_WAIT = 120.0
 
@@ -43,11 +49,13 @@ class ReviewScreen(Screen[None]):
         *(Binding(str(n), f"number({n})", show=False) for n in range(1, 10)),
     ]
 
-    def __init__(self, deck: str | None = None, entry: Any = None) -> None:
+    app: TorchDrillApp
+
+    def __init__(self, deck: str | None = None, entry: Entry | None = None) -> None:
         super().__init__()
         self.deck = deck
         self.practice = entry is not None
-        self.entry: Any = entry
+        self.entry: Entry | None = entry
         self.phase = "answer"  # answer -> grading -> rate; "done" when nothing is due
         self._reset_attempt()
 
@@ -68,7 +76,7 @@ class ReviewScreen(Screen[None]):
         self.show_entry(self.entry if self.practice else self._next_entry())
 
     # --- which card -------------------------------------------------------------------------
-    def _next_entry(self) -> Any:
+    def _next_entry(self) -> Entry | None:
         return self.app.study.next_card(self.app.now(), self.deck)
 
     def _reset_attempt(self) -> None:
@@ -76,11 +84,11 @@ class ReviewScreen(Screen[None]):
         self.failed_submits = 0
         self.hints_used = 0
         self.gave_up = False
-        self.verdict: Any = None
-        self.answer: Any = ""
+        self.verdict: Verdict | None = None
+        self.answer: Any = ""  # text, a list of blanks or a list of options, as the widget gives it
         self.started = time.monotonic()
 
-    def show_entry(self, entry: Any) -> None:
+    def show_entry(self, entry: Entry | None) -> None:
         self.entry = entry
         self._reset_attempt()
         self.query_one(VerdictView).clear()
@@ -177,12 +185,10 @@ class ReviewScreen(Screen[None]):
     def _grade(self, gid: str, answer: Any, record: bool) -> None:
         grader = self.app.grader
         try:
-            if grader is not None and getattr(grader, "state", "ready") in ("failed", "stopped"):
+            if grader is not None and grader.state in ("failed", "stopped"):
                 grader.start()  # the service died or never came up: try it again for this answer
-            if grader is None or (
-                getattr(grader, "state", "ready") != "ready" and not grader.wait_ready(GRADER_WAIT)
-            ):
-                error = getattr(grader, "error", None) or "the grader service is not running"
+            if grader is None or (grader.state != "ready" and not grader.wait_ready(GRADER_WAIT)):
+                error = (grader.error if grader is not None else None) or "the grader service is not running"
                 self.post_message(Graded(gid, None, recorded=record, error=error))
                 return
             verdict = grader.grade(gid, answer)
@@ -245,7 +251,7 @@ class ReviewScreen(Screen[None]):
         self._offer_ratings()  # the suggestion (again) takes the focus: checking again is over
 
     # --- rating -----------------------------------------------------------------------------
-    def attempt(self) -> Any:
+    def attempt(self) -> Attempt:
         from grader.study import Attempt
 
         return Attempt(
@@ -278,10 +284,10 @@ class ReviewScreen(Screen[None]):
         elif self.phase in ("answer", "rate") and widget is not None:
             widget.toggle(n - 1)
 
-    @on(Button.Pressed, ".rating")
-    def _rating_pressed(self, event: Button.Pressed) -> None:
+    @on(RatingBar.Chosen)
+    def _rating_chosen(self, event: RatingBar.Chosen) -> None:
         event.stop()
-        self.rate(str(event.button.id).removeprefix("rate-"))
+        self.rate(event.rating)
 
     def rate(self, rating: str) -> None:
         if self.phase != "rate" or self.entry is None:
@@ -295,7 +301,7 @@ class ReviewScreen(Screen[None]):
         except Exception as e:
             self.notify(f"Could not record the review: {e}", severity="error")
             return
-        if getattr(recorded, "message", None):
+        if recorded.message:
             self.notify(recorded.message, severity="warning" if recorded.leech else "information")
         self.show_entry(self._next_entry())
 
@@ -334,10 +340,10 @@ class ReviewScreen(Screen[None]):
         self.dismiss()
 
 
-def solution_markdown(exercise: Any, verdict: Any = None) -> str:
+def solution_markdown(exercise: Any, verdict: Verdict | None = None) -> str:
     """The reference answer, as the learner would have written it (with its value, once known)."""
     kind = exercise.kind
-    value = (getattr(verdict, "details", None) or {}).get("answer")
+    value = verdict.details.get("answer") if verdict is not None else None
     if kind in ("numeric", "predict") and value is not None:
         return f"**Solution.** `{exercise.solution.strip()}` = **{value}**"
     if kind == "choice":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+if TYPE_CHECKING:
+    from tui.app import TorchDrillApp
 
 FIELDS = (
     ("desired_retention", "Desired retention (0.70–0.99)"),
@@ -36,6 +39,7 @@ def _parse(text: str, like: Any) -> Any:
 
 
 class SettingsScreen(Screen[None]):
+    app: TorchDrillApp  # for the type checker: the screens' shared services live on the app
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save", priority=True)]
 
     def compose(self) -> ComposeResult:

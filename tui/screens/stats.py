@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,8 +13,12 @@ from textual.widgets import Footer, Header, Static
 
 from tui.widgets.charts import ColumnChart, HorizontalBars
 
+if TYPE_CHECKING:
+    from tui.app import TorchDrillApp
+
 
 class StatsScreen(Screen[None]):
+    app: TorchDrillApp  # for the type checker: the screens' shared services live on the app
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "refresh_stats", "Refresh")]
 
     def compose(self) -> ComposeResult:

@@ -1,15 +1,25 @@
-"""The four rating buttons, each with the interval it would schedule."""
+"""The four rating buttons, each with the interval it would schedule. Posts `RatingBar.Chosen`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button
 
-RATINGS = ("again", "hard", "good", "easy")  # grader.study.RATINGS; the order keys 1-4 follow
+from grader.srs.rating import RATINGS  # the order keys 1-4 follow
 
 
 class RatingBar(Horizontal):
+    @dataclass
+    class Chosen(Message):
+        """The learner picked a rating (a click, or Enter on a button)."""
+
+        rating: str
+
     def compose(self) -> ComposeResult:
         for number, rating in enumerate(RATINGS, 1):
             yield Button(f"{number} {rating.title()}", id=f"rate-{rating}", classes=f"rating {rating}")
@@ -24,3 +34,8 @@ class RatingBar(Horizontal):
             button.set_class(rating == suggested, "suggested")
         if focus:
             self.query_one(f"#rate-{suggested}", Button).focus()
+
+    @on(Button.Pressed, ".rating")
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Chosen(str(event.button.id).removeprefix("rate-")))
