@@ -154,9 +154,10 @@ def test_unknown_exercise_is_invalid(grader) -> None:
 
 
 def test_every_grader_the_app_can_hold_satisfies_one_interface(grader, tmp_path) -> None:
+    from support import FakeGrader
+
     from grader.engine.client import GraderClient
     from grader.engine.protocol import GraderHandle
-    from support import FakeGrader
 
     for handle in (grader, GraderClient(tmp_path), FakeGrader()):
         assert isinstance(handle, GraderHandle), type(handle).__name__

@@ -17,15 +17,18 @@ GID = "sample/mse-by-hand"
 def grader(tmp_path_factory):
     """The sample deck with a 1 s limit per trial on the code exercise: an endless loop costs a
     second here instead of five, and is still stopped from outside the child."""
+    from support import SAMPLE
+
     from grader.deck.loader import load_library
     from grader.engine.grader import Grader
-    from support import SAMPLE
 
     quizzes = tmp_path_factory.mktemp("hostile-quizzes")
     deck = SAMPLE.read_text().replace("    kind: code\n", "    kind: code\n    timeout: 1\n", 1)
     (quizzes / "sample.yaml").write_text(deck)
     with Grader(load_library([quizzes]), "cpu") as g:
         yield g
+
+
 HONEST = "def mse(a, b):\n    return ((a - b) ** 2).mean()\n"
 WRONG = "    return (a - b).abs().sum()\n"
 
