@@ -305,8 +305,8 @@ def review(
     if not is_card and answer is None:
         raise UsageError("give the answer with --answer TEXT or --answer-file FILE")
     verdict = None if is_card else _grade_in_process(library, exercise, answer, device)
-    if verdict is not None and verdict.status == "invalid":
-        _refuse_invalid(exercise, verdict, as_json)
+    if verdict is not None and verdict.status in ("invalid", "broken"):
+        _record_nothing(exercise, verdict, as_json)
     # No clock ran on the learner's thinking here: the review's duration is recorded as unknown.
     attempt = Attempt(
         verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer or ""
@@ -352,14 +352,19 @@ def _grade_in_process(library: Library, gid: str, answer: Any, device: str | Non
         raise UsageError(str(e)) from None
 
 
-def _refuse_invalid(gid: str, verdict: Verdict, as_json: bool) -> None:
-    """An answer that cannot be read is a typo, not a lapse: nothing is recorded, exit 2."""
+def _record_nothing(gid: str, verdict: Verdict, as_json: bool) -> None:
+    """An answer that cannot be read is a typo (exit 2); an exercise that cannot be graded is the
+    grader's fault (exit 1). Neither is a lapse: nothing is recorded."""
+    code = 2 if verdict.status == "invalid" else 1
     if as_json:
-        out = {"exercise": gid, "status": "invalid", "score": 0.0, "feedback": verdict.feedback, "rating": None,
-               "due": None, "recorded": False}  # fmt: skip
+        out = {"exercise": gid, "status": verdict.status, "score": 0.0, "feedback": verdict.feedback,
+               "rating": None, "due": None, "recorded": False}  # fmt: skip
         click.echo(json.dumps(out, indent=2))
-        raise SystemExit(2)
-    raise UsageError(f"{gid}: the answer could not be read, so nothing was recorded: {verdict.feedback}")
+        raise SystemExit(code)
+    if code == 2:
+        raise UsageError(f"{gid}: the answer could not be read, so nothing was recorded: {verdict.feedback}")
+    click.echo(f"{gid}: {verdict.feedback}", err=True)
+    raise SystemExit(code)
 
 
 def _print_review(out: dict[str, Any], recorded: Recorded) -> None:

@@ -72,6 +72,7 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
         why = right.feedback.split(" (this is a bug in the exercise")[0]
         return [*problems, at(f"the reference solution does not pass its own checks ({right.status}): {why}")]
     problems += [at(w) for w in weak]
+    problems += check_examples(grader, entry)
     for label, wrong in wrong_answers(grader, entry):
         verdict = grader.grade_entry(entry, wrong)
         if verdict.status == "passed":
@@ -79,6 +80,40 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
                 at(f"{label} passes ({str(wrong)[:50]!r}): the check cannot tell right from wrong")
             )
     return [Problem(p.path, p.line, p.col, _one_line(p.message), p.severity) for p in problems]
+
+
+def check_examples(grader: Any, entry: Entry) -> list[Problem]:
+    """Every example graded: the verdict it states, and a wrong one's feedback shown when it is made."""
+    problems = []
+    for index, example in enumerate(entry.exercise.examples):
+        found = _example_problem(grader, entry, index, example)
+        if found is not None:
+            line, col = entry.mark(f"examples.{index}")
+            message, severity = found
+            problems.append(
+                Problem(str(entry.path), line, col, f"{entry.gid}: example {index + 1} {message}", severity)
+            )
+    return problems
+
+
+def _example_problem(grader: Any, entry: Entry, index: int, example: Any) -> tuple[str, str] | None:
+    verdict = grader.grade_entry(entry, example.answer)
+    gist = verdict.feedback.strip().splitlines()[0] if verdict.feedback.strip() else ""
+    if example.passes and not verdict.passed:
+        return f"should pass but is {verdict.status}: {gist}", "error"
+    if not example.passes and verdict.passed:
+        return "should fail but passes: the check cannot tell it from a right answer", "error"
+    if not example.passes and verdict.status in ("invalid", "broken"):
+        return (
+            f"is {verdict.status} ({gist}): a wrong example should be an answer a learner could give",
+            "error",
+        )
+    shown = verdict.details.get("known_mistake")
+    if example.feedback and shown != index:
+        why = (f"it behaves like example {shown + 1}, listed first" if shown is not None
+               else f"it is {verdict.status}, not failed alike in every visible trial")  # fmt: skip
+        return f"has feedback that a learner giving it would not see: {why}", "warning"
+    return None
 
 
 def _one_line(message: str) -> str:

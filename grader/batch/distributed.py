@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from grader.batch.worker import keepable_verdict
 from grader.errors import UsageError
 
 CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler that does not answer
@@ -83,17 +84,8 @@ def grade_remote(
     """Runs on a Dask worker: grade one answer with this process's Grader for these decks."""
     with _lock:
         grader = _grader_for(decks, digest, device)
-        try:
-            return key, grader.grade(gid, answer).to_json(), True
-        except Exception as e:  # noqa: BLE001 - as in worker.grade_one: reported, not recorded
-            verdict = {
-                "status": "error",
-                "score": 0.0,
-                "duration_ms": 0.0,
-                "stdout": "",
-                "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again",
-            }
-            return key, verdict, False
+        verdict, keep = keepable_verdict(grader, gid, answer)
+        return key, verdict, keep
 
 
 def _grader_for(decks: dict[str, str], digest: str, device: str | None) -> Any:

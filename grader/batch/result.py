@@ -8,8 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from grader.batch.reader import Submission
-
-STATUSES = ("passed", "failed", "error", "invalid", "forbidden", "timeout", "memory")
+from grader.engine.verdict import NOT_THE_LEARNERS, STATUSES
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ def failure_gist(feedback: str) -> str:
 def summarize(results: list[Result]) -> dict[str, Any]:
     """Counts by status, and per exercise: pass rate, mean score, the most common failure."""
     by_status = Counter(r.status for r in results)
+    graded = [r for r in results if r.status not in NOT_THE_LEARNERS]
     groups: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         if r.exercise is not None:
@@ -75,19 +75,25 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "submissions": len(results),
         "learners": len({r.learner for r in results if r.learner is not None}),
         "statuses": {s: by_status.get(s, 0) for s in STATUSES},
-        "mean_score": round(sum(r.score for r in results) / len(results), 4) if results else 0.0,
+        # `broken`: the grader could not grade these; they count towards nothing and a re-run grades them.
+        "not_graded": by_status.get("broken", 0),
+        "mean_score": round(sum(r.score for r in graded) / len(graded), 4) if graded else 0.0,
         "cached": sum(r.cached for r in results),
         "exercises": {gid: _exercise_summary(rs) for gid, rs in sorted(groups.items())},
     }
 
 
 def _exercise_summary(results: list[Result]) -> dict[str, Any]:
-    failures = Counter(failure_gist(r.feedback) for r in results if r.status != "passed")
+    graded = [r for r in results if r.status not in NOT_THE_LEARNERS] or results
+    failures = Counter(
+        failure_gist(r.feedback) for r in graded if r.status not in ("passed", *NOT_THE_LEARNERS)
+    )
     common = failures.most_common(1)
     return {
         "submissions": len(results),
-        "pass_rate": round(sum(r.status == "passed" for r in results) / len(results), 4),
-        "mean_score": round(sum(r.score for r in results) / len(results), 4),
+        "not_graded": len(results) - len([r for r in results if r.status not in NOT_THE_LEARNERS]),
+        "pass_rate": round(sum(r.status == "passed" for r in graded) / len(graded), 4),
+        "mean_score": round(sum(r.score for r in graded) / len(graded), 4),
         "most_common_failure": common[0][0] if common else None,
         "most_common_failure_count": common[0][1] if common else 0,
     }
@@ -108,7 +114,11 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
             for i, (cell, w) in enumerate(zip(row, widths, strict=False))
         )
         lines.append(f"{head}  {row[4]}"[:width])
-    counts = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items() if n)
+    counts = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items() if n and s not in NOT_THE_LEARNERS)
+    if summary["not_graded"]:
+        counts += (
+            f"; {summary['not_graded']} could not be graded (broken: not kept, a re-run grades them again)"
+        )
     lines.append("")
     lines.append(
         f"{summary['submissions']} submissions from {summary['learners']} learners: {counts or 'none'}; "

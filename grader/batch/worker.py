@@ -37,15 +37,16 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def grade_one(gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
-    """(the verdict as JSON, whether it is a verdict on the answer rather than a failure of the grader)."""
+    return keepable_verdict(_grader, gid, answer)
+
+
+def keepable_verdict(grader: Any, gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
+    """(the verdict as JSON, whether the gradebook may keep it): a `broken` verdict is the grader's
+    fault, so a re-run grades that answer again. Shared by local workers and Dask workers."""
+    from grader.engine.verdict import broken
+
     try:
-        return _grader.grade(gid, answer).to_json(), True
-    except Exception as e:  # noqa: BLE001 - a broken sandbox must not end the batch; this is not cached
-        verdict = {
-            "status": "error",
-            "score": 0.0,
-            "duration_ms": 0.0,
-            "stdout": "",
-            "feedback": f"the grader itself failed on this answer ({type(e).__name__}: {e}); grade again",
-        }
-        return verdict, False
+        verdict = grader.grade(gid, answer)
+    except Exception as e:  # noqa: BLE001 - a broken sandbox must not end the batch
+        verdict = broken(f"the grader itself failed on this answer ({type(e).__name__}: {e})")
+    return verdict.to_json(), not verdict.broken

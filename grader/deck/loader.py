@@ -52,10 +52,16 @@ class Entry:
     exercise: Any  # one of the model classes
     path: Path
     line: int
+    # (line, col), 1-based, of each field's value ("setup", "solution", ...) and each example ("examples.0")
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def gid(self) -> str:
         return f"{self.deck}/{self.exercise.id}"
+
+    def mark(self, name: str) -> tuple[int, int]:
+        """Where `name` is in the file; the exercise's own line when it is not written there."""
+        return self.marks.get(name, (self.line, 5))
 
 
 @dataclass(frozen=True)
@@ -203,10 +209,33 @@ def _build(
             continue
         ids.add(ex.id)
         tags = list(dict.fromkeys([*ex.tags, *model.tags]))
-        entries.append(Entry(name, ex.model_copy(update={"tags": tags}), path, node.start_mark.line + 1))
+        entries.append(
+            Entry(
+                name, ex.model_copy(update={"tags": tags}), path, node.start_mark.line + 1, _field_marks(node)
+            )
+        )
     if problems:
         return None, problems
     return LoadedDeck(name, model.title or default_title(name), path, tuple(entries)), []
+
+
+def _field_marks(node: yaml.Node) -> dict[str, tuple[int, int]]:
+    """Where each field's value starts (a block scalar's text starts on the line after its `|`)."""
+    marks: dict[str, tuple[int, int]] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return marks
+    for key, value in node.value:
+        marks[key.value] = _start(value)
+        if key.value == "examples" and isinstance(value, yaml.SequenceNode):
+            for i, item in enumerate(value.value):
+                marks[f"examples.{i}"] = (item.start_mark.line + 1, item.start_mark.column + 1)
+    return marks
+
+
+def _start(value: yaml.Node) -> tuple[int, int]:
+    if isinstance(value, yaml.ScalarNode) and value.style in ("|", ">"):
+        return value.start_mark.line + 2, 1
+    return value.start_mark.line + 1, value.start_mark.column + 1
 
 
 def _without_echoes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

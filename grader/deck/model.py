@@ -32,6 +32,27 @@ def check_syntax(source: str, mode: str, what: str) -> str:
     return source
 
 
+class Example(BaseModel):
+    """A known answer the grader must get right: `passes` says how; a wrong one may say why it is wrong."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer: str | list[str] | list[int] | int | float = Field(
+        description="as a batch line's answer: text, a list of blanks, or a list of 0-based options"
+    )
+    passes: bool = Field(description="whether the grader must accept it")
+    feedback: str | None = Field(
+        default=None,
+        description="for a wrong answer: the misconception, shown to a learner whose answer behaves alike",
+    )
+
+    @model_validator(mode="after")
+    def _feedback_only_when_wrong(self) -> Example:
+        if self.passes and self.feedback:
+            raise ValueError("feedback is for wrong answers (passes: false); a right one needs none")
+        return self
+
+
 class Exercise(BaseModel):
     """Fields every exercise has."""
 
@@ -45,6 +66,9 @@ class Exercise(BaseModel):
     hints: list[str] = Field(default_factory=list, description="Markdown, revealed one at a time")
     explanation: str | None = Field(default=None, description="Markdown shown after grading")
     source: str | None = Field(default=None, description="where the fact comes from")
+    examples: list[Example] = Field(
+        default_factory=list, description="known answers the grader must get right"
+    )
 
     @field_validator("title")
     @classmethod
@@ -63,6 +87,13 @@ class Card(Exercise):
 
     kind: Literal["card"]
     back: str = Field(min_length=1, description="Markdown shown when the card is turned")
+
+    @field_validator("examples")
+    @classmethod
+    def _nothing_to_grade(cls, v: list[Example]) -> list[Example]:
+        if v:
+            raise ValueError("a card is rated by the learner, not graded: it has no examples")
+        return v
 
 
 class Choice(Exercise):

@@ -8,6 +8,7 @@ import operator
 from typing import Any
 
 from grader.deck.model import blank_count
+from grader.engine.literals import LiteralError, parse_printed
 
 MAX_ANSWER_CHARS = 64_000
 MAX_NUMBER_CHARS = 200
@@ -87,27 +88,16 @@ def _arith(node: ast.AST) -> float:
 
 
 def parse_literal(text: str) -> Any:
-    """A Python literal (`(4, 8)`, `[[1.0, 2.0]]`, `True`, `'cpu'`), by `ast.literal_eval` only."""
-    source = text.strip()
-    if not source:
+    """A `predict` answer: a Python literal or a value as torch prints it (see literals.py)."""
+    if not text.strip():
         raise AnswerError(
-            "the answer is empty: type a Python literal such as (2, 3), [1.0, 2.0], True or 'cpu'"
+            "the answer is empty: type a value such as (2, 3), [1.0, 2.0], True, 'cpu', "
+            "torch.Size([2, 3]) or tensor([1., 2.])"
         )
-    if len(source) > MAX_ANSWER_CHARS:
-        raise AnswerError(f"the answer is {len(source)} characters long; the limit is {MAX_ANSWER_CHARS}")
     try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as e:
-        raise AnswerError(f"the answer does not parse: {e.msg} at column {e.offset}") from None
-    except (MemoryError, RecursionError, ValueError):
-        raise AnswerError("the answer is too deeply nested to read") from None
-    try:
-        return ast.literal_eval(tree)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise AnswerError(
-            f"{source[:40]!r} is not a literal: type the value itself, such as (2, 3) or "
-            "[[1.0, 2.0]], not an expression that computes it"
-        ) from None
+        return parse_printed(text)
+    except LiteralError as e:
+        raise AnswerError(str(e)) from None
 
 
 def parse_choice(value: Any, n_options: int) -> frozenset[int]:

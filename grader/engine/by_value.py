@@ -13,7 +13,7 @@ import torch
 
 from grader.deck.model import Choice, Numeric, Predict
 from grader.engine.answers import AnswerError, check_text, parse_choice, parse_literal, parse_number
-from grader.engine.compare import values_equal
+from grader.engine.compare import show, values_equal
 from grader.engine.reference import ReferenceFailed
 from grader.engine.verdict import Verdict, invalid, single
 
@@ -40,7 +40,8 @@ def grade_choice(exercise: Choice, answer: Any) -> Verdict:
         return single(True)
     missing, extra = sorted(want - picked), sorted(picked - want)
     parts = ([f"you missed {len(missing)} correct option(s)"] if missing else []) + (
-        [f"option(s) {', '.join(map(str, extra))} are not correct"] if extra else []
+        # Numbered from 1, as the app shows options; the YAML and the batch input count from 0.
+        [f"option(s) {', '.join(str(i + 1) for i in extra)} are not correct"] if extra else []
     )
     return single(False, "; ".join(parts))
 
@@ -65,15 +66,7 @@ def grade_predict(exercise: Predict, answer: Any, truth_value: Any) -> Verdict:
     except AnswerError as e:
         return invalid(str(e))
     problem = values_equal(truth_value, literal, exercise.tolerance, exercise.rtol or 0.0)
-    shown = _show(truth_value)
+    shown = show(truth_value)
     if problem is None:
         return single(True, f"right: {shown}")
     return single(False, f"{answer.strip()[:60]}: {problem}", {"answer": shown})
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, torch.Size):
-        return str(tuple(value))
-    if isinstance(value, torch.Tensor):
-        return repr(value.tolist()) if value.numel() <= 64 else f"a tensor of shape {tuple(value.shape)}"
-    return repr(value)[:200]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,13 @@ import torch
 from grader.deck.fingerprint import content_hash
 from grader.deck.loader import Entry, Library, load_library
 from grader.deck.model import Card, Choice, Numeric, Predict
-from grader.engine import by_value
+from grader.engine import by_value, mistakes
 from grader.engine.answers import AnswerError
-from grader.engine.judge import judge
+from grader.engine.judge import judge, observations_of
 from grader.engine.program import Forbidden, Plan, Trial, plan
 from grader.engine.reference import ReferenceFailed, run_reference, truth
-from grader.engine.verdict import Verdict, invalid
-from grader.sandbox.client import Sandbox
+from grader.engine.verdict import Verdict, broken, invalid
+from grader.sandbox.client import Sandbox, SandboxError
 
 
 def pick_device(requested: str | None) -> str:
@@ -59,6 +60,7 @@ class Grader:
         self.sandbox = Sandbox(self.device, deny=sorted(roots), settings=sandbox_settings)
         self._references: OrderedDict[tuple[str, int, str], list[tuple[str, Any]]] = OrderedDict()
         self._truths: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._mistakes = mistakes.ExecutableMistakes(self.device)
 
     def start(self) -> None:
         if not self.sandbox.alive():
@@ -107,25 +109,27 @@ class Grader:
         try:
             if isinstance(ex, Card):
                 return invalid("a card has no answer to grade: turn it and rate how well you recalled it")
-            if isinstance(ex, Choice):
-                return by_value.grade_choice(ex, answer)
-            if isinstance(ex, Numeric):
-                return by_value.grade_numeric(ex, answer, self.truth(entry))
-            if isinstance(ex, Predict):
-                return by_value.grade_predict(ex, answer, self.truth(entry))
+            if isinstance(ex, Choice | Numeric | Predict):
+                return self._grade_by_value(entry, answer)
             return self._grade_executable(entry, answer)
         except ReferenceFailed as e:
-            return Verdict(
-                "error", 0.0, f"{e} (this is a bug in the exercise, not in your answer: tell its author)"
-            )
+            return broken(f"{e} (a bug in the exercise, not in your answer: tell its author)")
+        except SandboxError as e:
+            return broken(f"the sandbox failed ({e})")
         except (RecursionError, MemoryError):
             return invalid("the answer is too deeply nested or too large to read")
         except Exception as e:  # noqa: BLE001 - one answer must never take the grader down
-            return Verdict(
-                "error",
-                0.0,
-                f"the grader could not grade this answer ({type(e).__name__}: {e}); please report it",
-            )
+            return broken(f"the grader failed ({type(e).__name__}: {e}); please report it")
+
+    def _grade_by_value(self, entry: Entry, answer: Any) -> Verdict:
+        ex = entry.exercise
+        if isinstance(ex, Choice):
+            verdict = by_value.grade_choice(ex, answer)
+        elif isinstance(ex, Numeric):
+            verdict = by_value.grade_numeric(ex, answer, self.truth(entry))
+        else:
+            verdict = by_value.grade_predict(ex, answer, self.truth(entry))
+        return _naming(verdict, mistakes.by_value(ex, answer) if verdict.status == "failed" else None)
 
     def truth(self, entry: Entry) -> Any:
         key = (entry.gid, content_hash(entry.exercise))
@@ -145,7 +149,12 @@ class Grader:
         version = content_hash(ex)
         expected = [self.reference(version, p, trial) for trial in p.trials]
         outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout)
-        return judge(expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible)
+        verdict = judge(
+            expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible, forbid=ex.forbid
+        )
+        if verdict.status != "failed" or not mistakes.wrong_with_feedback(ex):
+            return verdict
+        return _naming(verdict, self._mistakes.match(entry.gid, version, ex, p, observations_of(outcome)))
 
     def reference(self, version: str, p: Plan, trial: Trial) -> list[tuple[str, Any]]:
         """The reference's observations for `trial`, cached by (exercise content, trial, device)."""
@@ -157,6 +166,17 @@ class Grader:
             self._references[key] = observations
             _trim(self._references)
         return self._references[key]
+
+
+def _naming(verdict: Verdict, mistake: tuple[int, str] | None) -> Verdict:
+    """The verdict with a known misconception's explanation added, when the answer behaved like one."""
+    if mistake is None:
+        return verdict
+    index, feedback = mistake
+    details = {**verdict.details, "known_mistake": index}
+    return replace(
+        verdict, feedback=f"{verdict.feedback}\n\nA known mistake: {feedback.strip()}", details=details
+    )
 
 
 def _job(p: Plan) -> dict[str, Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "invalid", "forbidden", "timeout", "memory")
+STATUSES = ("passed", "failed", "error", "invalid", "forbidden", "timeout", "memory", "broken")
+# The grader's fault, never the learner's: not recorded as a review, not kept in a gradebook.
+NOT_THE_LEARNERS = ("broken",)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,10 @@ class Verdict:
     def passed(self) -> bool:
         return self.status == "passed"
 
+    @property
+    def broken(self) -> bool:
+        return self.status in NOT_THE_LEARNERS
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -40,6 +46,13 @@ class Verdict:
 
 def invalid(message: str) -> Verdict:
     return Verdict("invalid", 0.0, message)
+
+
+def broken(why: str) -> Verdict:
+    """The exercise or the grader could not grade: `why` says what failed and that it is not the learner."""
+    return Verdict(
+        "broken", 0.0, f"This exercise could not be graded: {why}. Nothing was recorded against you."
+    )
 
 
 def single(ok: bool, feedback: str = "", details: dict[str, Any] | None = None) -> Verdict:

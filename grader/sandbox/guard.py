@@ -20,7 +20,11 @@ GUARDED: dict[int, str] = {}  # id of each guarded object (and of what it wraps)
 
 
 class ForbiddenError(Exception):
-    """Raised inside the child when learner code calls a forbidden function."""
+    """Raised inside the child when learner code calls a forbidden function; `name` is the forbid entry."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is forbidden in this exercise: do it by hand")
+        self.name = name
 
 
 def trust(code: types.CodeType) -> None:
@@ -130,7 +134,7 @@ def _homes(target: Any, owner: Any) -> list[Any]:
 
 
 def _refuse(name: str) -> None:
-    raise ForbiddenError(f"{name} is forbidden in this exercise: do it by hand")
+    raise ForbiddenError(name)
 
 
 def _guard_function(fn: Any, name: str) -> Any:

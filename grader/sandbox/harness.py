@@ -110,9 +110,14 @@ def seed_everything(seed: int) -> None:
         numpy.random.seed(seed % 2**32)
 
 
+PREDEFINED = ("torch", "nn", "F", "math", "device")
+# Not "__main__": a learner's self-test under `if __name__ == "__main__":` must not run while graded.
+MODULE_NAME = "__torchdrill_answer__"
+
+
 def base_namespace(device: str) -> dict[str, Any]:
     return {
-        "__name__": "__main__",
+        "__name__": MODULE_NAME,
         "__builtins__": builtins,
         "torch": torch,
         "nn": torch.nn,
@@ -128,22 +133,34 @@ def run_trial(program: Program, params: dict[str, Any], seed: int) -> TrialResul
     out = CappedText()
     observed = result.observations
 
-    def observe(name: str, value: Any) -> None:
+    def observe(
+        name: str, value: Any, *, exact_dtype: bool = False, requires_grad: bool = False, device: bool = False
+    ) -> None:
+        """Record `value` under `name`. The flags ask the comparison for more than values: the exact
+        dtype (not only float vs int vs bool), whether the tensor requires grad (detached or not),
+        the device it lives on."""
         if type(name) is not str:
             raise TypeError("observe(name, value): name must be a string")
-        observed.append((name, wire.encode(value)))
+        observed.append((name, wire.encode_observed(value, exact_dtype, requires_grad, device)))
 
     namespace = base_namespace(program.device) | dict(params)
     namespace["observe"] = observe
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out
+    setup_names: list[str] = []  # what the learner may use besides the predefined names
     try:
         seed_everything(seed)
         exec(_compile(program.setup, SETUP_FILE, "exec"), namespace)
         before = dict(namespace)
+        setup_names += [
+            n for n in namespace if not n.startswith("__") and n not in PREDEFINED and n != "observe"
+        ]
         _run_answer(program, namespace)
         guard.refuse_bound(before, namespace)
         namespace["observe"] = observe  # the answer may not replace how results are recorded
+        # Whatever the answer drew from the RNG (a self-test, a torch.randn to try things) must not
+        # change the inputs that check makes: both runs reseed here, from the trial's seed.
+        seed_everything(seed)
         exec(_compile(program.check, CHECK_FILE, "exec"), namespace)
     except _MemoryError:
         result.memory = True
@@ -152,6 +169,8 @@ def run_trial(program: Program, params: dict[str, Any], seed: int) -> TrialResul
             result.memory = True
         else:
             result.error = describe_error(e, program.answer)
+            if isinstance(e, NameError):
+                result.error["names"] = sorted(setup_names)[:40]
     finally:
         sys.stdout, sys.stderr = saved
     result.stdout = out.text()
@@ -195,11 +214,13 @@ def describe_error(e: BaseException, answer: str) -> dict[str, Any]:
             own.append({"line": fr.lineno, "function": fr.name, "text": text})
     where = "your code" if own else _where(frames)
     message = "".join(traceback.format_exception_only(type(e), e)).strip()
-    if isinstance(e, guard.ForbiddenError):
-        message = str(e)
+    forbidden = None
+    if type(e) is guard.ForbiddenError:  # the guard's own class: a learner's namesake is an ordinary error
+        message, forbidden = str(e), e.name
     if isinstance(e, SystemExit):
         message = f"SystemExit: the answer called exit({e.code!r}); an answer must not end the program"
-    return {"type": type(e).__name__, "message": message[:2000], "frames": own[-8:], "where": where}
+    return {"type": type(e).__name__, "message": message[:2000], "frames": own[-8:], "where": where,
+            "forbidden": forbidden}  # fmt: skip
 
 
 def _where(frames: list[traceback.FrameSummary]) -> str:

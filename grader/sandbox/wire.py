@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -71,14 +72,32 @@ def encode(value: Any, depth: int = 0) -> Any:
     return {"$object": f"{kind.__module__}.{kind.__qualname__}"}
 
 
+def encode_observed(
+    value: Any, exact_dtype: bool = False, requires_grad: bool = False, device: bool = False
+) -> Any:
+    """`encode(value)`, wrapped with what the check asked to compare besides the value itself."""
+    data = encode(value)
+    if not (exact_dtype or requires_grad or device):
+        return data
+    tensor = type(value) is _Tensor
+    meta: dict[str, Any] = {"value": data, "exact_dtype": bool(exact_dtype)}
+    if requires_grad:
+        meta["requires_grad"] = bool(_Tensor.requires_grad.__get__(value)) if tensor else None
+    if device:
+        meta["device"] = str(_Tensor.device.__get__(value)) if tensor else None
+    return {"$observed": meta}
+
+
 def _encode_tensor(t: torch.Tensor) -> dict[str, Any]:
     dtype = str(t.dtype).removeprefix("torch.")
     if dtype not in _DTYPES:
         return {"$object": f"tensor of dtype {dtype}"}
-    cpu = _Tensor.contiguous(_Tensor.cpu(_Tensor.detach(t)))
+    cpu = _Tensor.cpu(_Tensor.detach(t))
     if cpu.is_conj():
         cpu = cpu.resolve_conj()
-    raw = cpu.numpy().tobytes() if cpu.dtype != torch.bfloat16 else cpu.view(torch.int16).numpy().tobytes()
+    # A fresh contiguous copy owns exactly its elements, so its storage is the data; no numpy needed
+    # (torch runs without it, and a plain `pip install` does not bring it).
+    raw = bytes(_Tensor.clone(cpu, memory_format=torch.contiguous_format).untyped_storage())
     return {
         "$tensor": {"dtype": dtype, "shape": list(cpu.shape), "data": base64.b64encode(raw).decode("ascii")}
     }
@@ -118,6 +137,8 @@ def decode(data: Any, depth: int = 0) -> Any:
         return out
     if tag == "$object" and type(body) is str:
         return Opaque(body[:200])
+    if tag == "$observed" and type(body) is dict and "value" in body and set(body) <= _OBSERVED_KEYS:
+        return _decode_observed(body, depth)
     raise WireError(f"unknown observation tag {str(tag)[:40]!r}")
 
 
@@ -147,6 +168,32 @@ def _decode_tensor(body: Any) -> torch.Tensor:
     if dtype == torch.bfloat16:
         flat = flat.view(torch.bfloat16)
     return flat.reshape(body["shape"]).clone()
+
+
+_OBSERVED_KEYS = {"value", "exact_dtype", "requires_grad", "device"}
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A value observed with flags the check asked to compare too (None: not a tensor)."""
+
+    value: Any
+    exact_dtype: bool = False
+    requires_grad: bool | None = None
+    device: str | None = None
+    asked: frozenset[str] = frozenset()  # which of requires_grad / device the check asked for
+
+
+def _decode_observed(body: dict[str, Any], depth: int) -> Observed:
+    exact, grad, device = body.get("exact_dtype", False), body.get("requires_grad"), body.get("device")
+    if (
+        type(exact) is not bool
+        or grad not in (None, True, False)
+        or not (device is None or type(device) is str)
+    ):
+        raise WireError("malformed observation flags")
+    asked = frozenset(k for k in ("requires_grad", "device") if k in body)
+    return Observed(decode(body["value"], depth + 1), exact, grad, device[:64] if device else None, asked)
 
 
 class Opaque:

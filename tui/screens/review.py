@@ -201,12 +201,18 @@ class ReviewScreen(Screen[None]):
         if self.entry is None or message.gid != self.entry.gid:
             return
         view = self.query_one(VerdictView)
-        if message.verdict is None:
+        if message.verdict is None or message.verdict.broken:
+            # The grader's fault, not the learner's: nothing counts, nothing is recorded.
             self.phase = "rate" if self.submits else "answer"
-            view.failure(
-                f"The grader failed: {message.error}\nYour answer is kept; press ctrl+s to try again."
+            why = (
+                message.verdict.feedback
+                if message.verdict is not None
+                else f"The grader failed: {message.error}"
             )
-            self.notify(str(message.error), title="grader failed", severity="error")
+            view.failure(
+                f"{why}\nYour answer is kept; press ctrl+s to try again, or ctrl+b to bury this card."
+            )
+            self.notify(why.splitlines()[0][:200], title="could not grade", severity="error")
             self.refresh_bindings()
             return
         verdict = message.verdict
