@@ -74,6 +74,9 @@ def differ(
     value = _unwrap(value)
     if isinstance(value, Opaque):
         return f"got a {value.type_name} object{at}; only plain values and torch.Tensor can be compared"
+    # A one-number tensor and a Python number of the same kind are the same answer (`.item()` or not).
+    if _scalar_pair(want, value):
+        return differ(_as_number(want), _as_number(value), tol, rtol, path)
     if isinstance(want, torch.Tensor):
         if not isinstance(value, torch.Tensor):
             return f"expected a tensor{at}, got {describe(value)}"
@@ -83,7 +86,9 @@ def differ(
         return f"expected {describe(want)}{at}, got a tensor of shape {tuple(value.shape)}"
     if isinstance(want, float) and type(value) in (float, int):
         return None if _close(want, value, tol, rtol) else f"expected {want!r}{at}, got {_short(value)}"
-    if type(want) is not type(value):
+    # A tuple, a list and a torch.Size of the same items are the same answer.
+    sequences = isinstance(want, list | tuple) and isinstance(value, list | tuple)
+    if type(want) is not type(value) and not sequences:
         return f"expected {describe(want)}{at}, got {describe(value)}"
     if isinstance(want, list | tuple):
         if len(want) != len(value):
@@ -102,6 +107,22 @@ def differ(
                 return problem
         return None
     return None if want == value else f"expected {_short(want)}{at}, got {_short(value)}"
+
+
+def _scalar_pair(want: Any, value: Any) -> bool:
+    """A 0-d tensor against a Python number (either way round), both of the same kind of number."""
+    tensor, number = (want, value) if isinstance(want, torch.Tensor) else (value, want)
+    if not (isinstance(tensor, torch.Tensor) and tensor.dim() == 0) or isinstance(number, torch.Tensor):
+        return False
+    if type(number) is bool:
+        return tensor.dtype == torch.bool
+    if type(number) is int:
+        return kind_of(tensor.dtype) == "ints"
+    return type(number) is float and tensor.is_floating_point()
+
+
+def _as_number(value: Any) -> Any:
+    return value.item() if isinstance(value, torch.Tensor) else value
 
 
 def _close(a: float, b: float | int, tol: float, rtol: float) -> bool:
