@@ -145,6 +145,8 @@ def test_a_right_answer_with_a_self_test_passes(trust, extra: str) -> None:
         ("trust/int32-tensor", "[[1, 2]]"),
         ("trust/scalar-bool", "tensor(True)"),
         ("trust/scalar-bool", "True"),
+        ("trust/size-as-tuple", "torch.Size([2, 4])"),
+        ("trust/size-as-tuple", "(2, 4)"),
     ],
 )
 def test_predict_accepts_the_forms_torch_prints(trust, gid: str, answer: str) -> None:
@@ -261,6 +263,15 @@ def test_validate_reports_an_example_the_grader_gets_wrong_at_its_line(quizzes: 
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith("- answer: |"))
     assert result.returncode == 1
     assert f"trust.yaml:{line}:9: trust/mse: example 1 should fail but passes" in result.stdout, result.stdout
+
+
+def test_checks_that_observe_with_flags_are_not_mistaken_for_weak_ones(tmp_path: Path) -> None:
+    text = FIXTURE.read_text()
+    keep = [block for block in text.split("\n  - id: ") if block.startswith(("detached-output", "exact-dtype"))]
+    deck = tmp_path / "flags.yaml"
+    deck.write_text("deck: flags\nexercises:\n" + "".join(f"  - id: {block}\n" for block in keep))
+    result = run_cli("validate", str(deck))
+    assert result.returncode == 0 and "2 exercise(s)" in result.stderr, result.stdout + result.stderr
 
 
 def test_the_shipped_style_examples_validate_clean(quizzes: Path, tmp_path: Path) -> None:

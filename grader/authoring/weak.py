@@ -6,6 +6,7 @@ Each rule takes the reference's observations, run in the trusted grader, and say
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -15,6 +16,7 @@ from grader.engine.compare import first_difference
 from grader.engine.forbid import resolve
 from grader.engine.program import plan
 from grader.engine.reference import run_reference
+from grader.sandbox.wire import Observed
 
 Observations = list[tuple[str, Any]]
 
@@ -48,19 +50,32 @@ def weaknesses(gid: str, ex: Expr | Fill | Code, device: str) -> list[str]:
 
 
 def _cannot_fail(trials: list[Observations], tol: float, rtol: float) -> list[str]:
-    values = [v for obs in trials for _, v in obs]
+    values = [_bare(v) for obs in trials for _, v in obs]
     if not any(_carries_values(v) for v in values):
         return [
             "the check observes only shapes, dtypes or other metadata, never values: observe the result itself"
         ]
     problems = []
     for label, change in (("perturbed by 1%", _perturb), ("replaced by zeros of the same shape", _zeros)):
-        if all(first_difference(obs, [(n, change(v)) for n, v in obs], tol, rtol) is None for obs in trials):
+        if all(
+            first_difference(obs, [(n, _inside(change, v)) for n, v in obs], tol, rtol) is None
+            for obs in trials
+        ):
             problems.append(
                 f"a reference whose observed values are {label} still passes: "
                 "the check cannot fail (observe values, or tighten the tolerance)"
             )
     return problems
+
+
+def _bare(v: Any) -> Any:
+    """The value of an observation made with flags (`observe(..., exact_dtype=True)`)."""
+    return v.value if isinstance(v, Observed) else v
+
+
+def _inside(change: Any, v: Any) -> Any:
+    """`change` applied to the value, the flags kept."""
+    return replace(v, value=change(v.value)) if isinstance(v, Observed) else change(v)
 
 
 def _carries_values(v: Any) -> bool:
