@@ -147,6 +147,8 @@ def test_a_right_answer_with_a_self_test_passes(trust, extra: str) -> None:
         ("trust/scalar-bool", "True"),
         ("trust/size-as-tuple", "torch.Size([2, 4])"),
         ("trust/size-as-tuple", "(2, 4)"),
+        ("trust/as-list", "[0.0, 0.5, 1.0]"),
+        ("trust/as-list", "tensor([0.0000, 0.5000, 1.0000])"),
     ],
 )
 def test_predict_accepts_the_forms_torch_prints(trust, gid: str, answer: str) -> None:

@@ -259,7 +259,9 @@ def values_equal(truth: Any, typed: Any, tol: float, rtol: float, path: str = ""
 def _sequence_equal(truth: list | tuple, typed: Any, tol: float, rtol: float, path: str) -> str | None:
     if isinstance(typed, Shape):  # `tuple(x.shape)` typed as torch prints the shape
         typed = typed.dims
-    if isinstance(typed, TensorLiteral) or not isinstance(typed, list | tuple):
+    if isinstance(typed, TensorLiteral) and typed.dtype is None:  # `t.tolist()` typed as torch prints `t`
+        typed = typed.data
+    if not isinstance(typed, list | tuple):
         return f"{_at(path)}expected {len(truth)} values in a tuple or list, got {show_typed(typed)}"
     if len(truth) != len(typed):
         return f"{_at(path)}expected {len(truth)} items, got {len(typed)}"
