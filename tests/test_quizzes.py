@@ -1,5 +1,6 @@
-"""Every exercise shipped in quizzes/ is valid: its reference passes its own checks and an
-obviously wrong answer (the starter, an empty answer, a far-off number) does not."""
+"""Every exercise shipped in quizzes/ is valid: its reference passes its own checks, an obviously
+wrong answer (the starter, an empty answer, a far-off number) does not, and every one of its
+examples gets the verdict it states."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def test_exercise_reference_passes_and_wrong_answer_fails(shipped_grader, gid: s
 
     problems = check_entry(shipped_grader, LIBRARY.get(gid))
     assert [str(p) for p in problems if p.severity == "error"] == []
+    assert [str(p) for p in problems if "example" in p.message] == []  # every example's feedback can be seen
+
+
+@pytest.mark.parametrize("gid", [e.gid for e in LIBRARY.entries if e.exercise.kind != "card"])
+def test_every_exercise_carries_its_own_known_answers(gid: str) -> None:
+    """Executable kinds: two right alternatives and a classic wrong one whose feedback names the
+    mistake; the kinds graded by value: the forms learners type, right and wrong."""
+    examples = LIBRARY.get(gid).exercise.examples
+    right = [e for e in examples if e.passes]
+    named = [e for e in examples if not e.passes and e.feedback]
+    if LIBRARY.get(gid).exercise.kind in ("expr", "fill", "code"):
+        assert len(right) >= 2 and len(named) >= 1, (len(right), len(named))
+    elif LIBRARY.get(gid).exercise.kind in ("predict", "numeric"):
+        assert len(right) >= 2 and len(named) >= 1, (len(right), len(named))
+    else:
+        assert named, "a choice names its most tempting wrong option"
