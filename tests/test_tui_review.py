@@ -366,3 +366,25 @@ async def test_f1_explains_the_study_flow_and_escape_closes_it(tmp_path: Path) -
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, DecksScreen)
+
+
+@sync
+async def test_a_broken_exercise_records_nothing_and_says_it_could_not_be_graded(tmp_path: Path) -> None:
+    from grader.engine.verdict import broken
+
+    class Broken(FakeGrader):
+        def grade(self, gid, answer):
+            return broken("the exercise's reference failed in trial 1: NameError (a bug in the exercise)")
+
+    app = _app(tmp_path, Broken())
+    async with app.run_test(size=SIZE) as pilot:
+        review = await _practise(app, pilot, "sample/mean-of-range")
+        review.practice = False  # graded as a due card would be
+        await _type(pilot, "2.0")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        line = str(review.query_one("#verdict-line").render())
+        assert "could not be graded" in line and review.submits == 0 and review.failed_submits == 0
+        assert not review.query_one("#ratings").display  # nothing to rate: nothing is recorded
+    with _study(tmp_path) as study:
+        assert study.store.one("SELECT count(*) AS n FROM reviews")["n"] == 0

@@ -269,7 +269,9 @@ def test_validate_reports_an_example_the_grader_gets_wrong_at_its_line(quizzes: 
 
 def test_checks_that_observe_with_flags_are_not_mistaken_for_weak_ones(tmp_path: Path) -> None:
     text = FIXTURE.read_text()
-    keep = [block for block in text.split("\n  - id: ") if block.startswith(("detached-output", "exact-dtype"))]
+    keep = [
+        block for block in text.split("\n  - id: ") if block.startswith(("detached-output", "exact-dtype"))
+    ]
     deck = tmp_path / "flags.yaml"
     deck.write_text("deck: flags\nexercises:\n" + "".join(f"  - id: {block}\n" for block in keep))
     result = run_cli("validate", str(deck))
