@@ -241,7 +241,7 @@ def test_a_fork_bomb_is_capped_and_cleaned_up(grader) -> None:
         "        time.sleep(4245)\n        os._exit(0)\n    pids.append(pid)\n" + hostile("")
     )
     grader.grade(GID, HONEST)
-    baseline = _sandbox_processes()
+    baseline = _sandbox_processes(grader)
     verdict = grader.grade(GID, answer)
     assert verdict.status == "error" and "Resource temporarily unavailable" in verdict.feedback, (
         verdict.feedback
@@ -249,22 +249,22 @@ def test_a_fork_bomb_is_capped_and_cleaned_up(grader) -> None:
     assert grader.grade(GID, HONEST).status == "passed"
     # The last child is torn down after its verdict (off the learner's clock): give it a moment.
     deadline = time.monotonic() + 10
-    while _sandbox_processes() > baseline and time.monotonic() < deadline:
+    while _sandbox_processes(grader) > baseline and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _sandbox_processes() <= baseline
+    assert _sandbox_processes(grader) <= baseline
 
 
-def _sandbox_processes() -> int:
-    """Processes of the sandbox's user (nobody), where the sandbox drops to it."""
+def _sandbox_processes(grader) -> int:
+    """Processes of this grader's sandbox (its children carry the zygote's command line, which names
+    the sandbox's own folder) that run as the sandbox's user, nobody."""
+    root = grader.sandbox.config["root"]
     count = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            uid_line = next(
-                line
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                if line.startswith("Uid:")
-            )
-        except (OSError, StopIteration):
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
             continue
-        count += uid_line.split()[1] == "65534"
+        uid = next((line.split()[1] for line in status if line.startswith("Uid:")), "")
+        count += uid == "65534" and root in cmdline
     return count

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from grader.batch.untrusted import storable
 from grader.errors import UsageError
 from grader.srs.migrations import NewerSchema
 from grader.srs.store import Store
@@ -55,8 +56,8 @@ class Gradebook:
             "version": version,
             "status": verdict["status"],
             "score": float(verdict["score"]),
-            "feedback": verdict.get("feedback", ""),
-            "stdout": verdict.get("stdout", ""),
+            "feedback": storable(verdict.get("feedback", "")),
+            "stdout": storable(verdict.get("stdout", "")),
             "duration_ms": float(verdict.get("duration_ms", 0.0)),
             "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }

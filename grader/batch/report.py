@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.result import Result
+from grader.batch.untrusted import csv_cell, storable
 from grader.errors import UsageError
 
 FORMATS = ("json", "csv", "junit", "gradescope")
@@ -72,10 +73,12 @@ def write_csv(path: Path, results: list[Result], summary: dict[str, Any]) -> Non
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["learner", *exercises, "total"])
+        w.writerow(["learner", *map(csv_cell, exercises), "total"])
         for learner in sorted(matrix):
             row = matrix[learner]
-            w.writerow([learner, *(_cell(row.get(gid)) for gid in exercises), _cell(sum(row.values()))])
+            w.writerow(
+                [csv_cell(learner), *(_cell(row.get(gid)) for gid in exercises), _cell(sum(row.values()))]
+            )
     tmp.replace(path)
 
 
@@ -122,33 +125,44 @@ def write_junit(path: Path, results: list[Result], summary: dict[str, Any]) -> N
 
 def _clean(text: str) -> str:
     """XML 1.0 cannot carry most control characters; learners' output can contain anything."""
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\N{REPLACEMENT CHARACTER}", text)
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\N{REPLACEMENT CHARACTER}", storable(text))
 
 
 def write_gradescope(root: Path, results: list[Result], summary: dict[str, Any]) -> None:
-    """ROOT/<learner>/results.json, Gradescope's autograder format: one test per submission."""
-    per_learner: dict[str, list[Result]] = {}
+    """ROOT/<learner>/results.json, Gradescope's autograder format: one test per exercise the learner
+    submitted, scored by their best submission of it (resubmitting never adds points), and a test
+    worth nothing for each line that named no exercise. A learner with only such lines gets no file."""
+    best: dict[str, dict[str, Result]] = {}
+    uncounted: dict[str, list[Result]] = {}
     for r in results:
-        if r.learner is not None:
-            per_learner.setdefault(r.learner, []).append(r)
+        if r.learner is None:
+            continue
+        if r.exercise is None or not r.counted:
+            uncounted.setdefault(r.learner, []).append(r)
+            continue
+        mine = best.setdefault(r.learner, {})
+        if r.exercise not in mine or r.score > mine[r.exercise].score:
+            mine[r.exercise] = r
     root.mkdir(parents=True, exist_ok=True)
-    for learner, rs in per_learner.items():
+    for learner, by_exercise in best.items():
         folder = root / _safe_name(learner)
         folder.mkdir(exist_ok=True)
-        tests = [_gradescope_test(r) for r in rs]
+        tests = [_gradescope_test(r) for r in uncounted.get(learner, [])]
+        tests += [_gradescope_test(by_exercise[gid]) for gid in sorted(by_exercise)]
         data = {
             "score": round(sum(t["score"] for t in tests), 4),
-            "output": f"{len(tests)} submissions graded",
+            "output": f"{len(by_exercise)} exercise(s) graded; each counts your best submission",
             "tests": tests,
         }
         _atomic_write(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def _gradescope_test(r: Result) -> dict[str, Any]:
-    output = f"{r.status}: {r.feedback}" + (f"\n\nYour output:\n{r.stdout}" if r.stdout else "")
+    output = r.status + (f": {r.feedback}" if r.feedback.strip() else "")
+    output += f"\n\nYour output:\n{r.stdout}" if r.stdout else ""
     return {
         "name": r.exercise or "unknown",
-        "score": r.score,
+        "score": r.score if r.counted else 0.0,
         "max_score": 1.0 if r.counted else 0.0,
         "status": "passed" if r.status == "passed" else "failed",
         "output": output,

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from grader.batch.reader import Submission
+from grader.batch.untrusted import one_line, storable
 from grader.engine.verdict import NOT_THE_LEARNERS, STATUSES
 
 
@@ -37,9 +38,9 @@ class Result:
             sub.exercise,
             verdict["status"],
             float(verdict["score"]),
-            verdict.get("feedback", ""),
+            storable(verdict.get("feedback", "")),
             float(verdict.get("duration_ms", 0.0)),
-            verdict.get("stdout", ""),
+            storable(verdict.get("stdout", "")),
             cached,
         )
 
@@ -50,7 +51,7 @@ class Result:
             sub.exercise,
             "invalid",
             0.0,
-            sub.problem or "invalid submission",
+            storable(sub.problem or "invalid submission"),
             0.0,
             counted=sub.counted,
         )
@@ -103,8 +104,15 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
     """Plain text for the terminal: one row per exercise, then the totals."""
     rows = [("exercise", "n", "pass", "mean", "most common failure")]
     for gid, s in summary["exercises"].items():
+        # Exercise ids come from the input file and failures from learners' programs: no control characters.
         rows.append(
-            (gid, str(s["submissions"]), f"{s['pass_rate']:.0%}", f"{s['mean_score']:.2f}", _failure_cell(s))
+            (
+                one_line(gid),
+                str(s["submissions"]),
+                f"{s['pass_rate']:.0%}",
+                f"{s['mean_score']:.2f}",
+                _failure_cell(s),
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
@@ -130,4 +138,4 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
 def _failure_cell(s: dict[str, Any]) -> str:
     if not s["most_common_failure"]:
         return "-"
-    return f"{s['most_common_failure']} (x{s['most_common_failure_count']})"
+    return f"{one_line(s['most_common_failure'])} (x{s['most_common_failure_count']})"

@@ -56,7 +56,8 @@ class Grader:
         self.error: str | None = None
         self.on_state: Callable[[str], Any] | None = None
         torch.set_num_threads(1)  # the same numerics as the single-threaded children
-        roots = {d.path.parent for d in library.decks} | set(deny or [])
+        # Absolute: the zygote runs from / and must not read a relative path against it.
+        roots = {d.path.parent.resolve() for d in library.decks} | {Path(p).resolve() for p in deny or []}
         self.sandbox = Sandbox(self.device, deny=sorted(roots), settings=sandbox_settings)
         self._references: OrderedDict[tuple[str, int, str], list[tuple[str, Any]]] = OrderedDict()
         self._truths: OrderedDict[tuple[str, str], Any] = OrderedDict()

@@ -179,6 +179,11 @@ def _names_hint(error: dict[str, Any], message: str) -> str:
 
 def _ended_early(outcome: RunOutcome, done: int, n: int, timeout: float, visible: int) -> tuple[str, str]:
     where = f"trial {done + 1} of {n}" + ("" if done < visible else " (the hidden trial)")
+    if outcome.oom:
+        return (
+            "memory",
+            f"{where}: your code ran out of memory (all its processes together used more than the sandbox allows)",
+        )
     if outcome.timed_out:
         return (
             "timeout",

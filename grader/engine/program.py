@@ -11,6 +11,7 @@ from typing import Any
 from grader.deck.model import Code, Expr, Fill, fill_template
 from grader.engine import forbid
 from grader.engine.answers import AnswerError, check_text, parse_blanks, syntax_error
+from grader.engine.blanks import BlankError, fill
 from grader.sandbox.harness import Program, draw_params, trial_seed
 
 
@@ -79,7 +80,10 @@ def _sources(exercise: Expr | Fill | Code, answer: Any) -> tuple[str, str, str]:
         blanks = parse_blanks(answer, exercise.template)
         if any(len(b) > 4000 for b in blanks):
             raise AnswerError("a blank is longer than 4000 characters")
-        filled = fill_template(exercise.template, blanks)
+        try:
+            filled = fill(exercise.template, blanks)
+        except BlankError as e:
+            raise AnswerError(str(e)) from None
         reference = fill_template(exercise.template, exercise.solution)
         mode = "expr" if exercise.is_expression else "exec"
         source = filled.strip() if mode == "expr" else filled

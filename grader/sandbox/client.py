@@ -42,6 +42,7 @@ class RunOutcome:
     exit_code: int | None = None
     signal: int | None = None
     killed: bool = False
+    oom: bool = False  # the child's memory cgroup ran out and the kernel killed it
 
 
 class Sandbox:
@@ -57,7 +58,7 @@ class Sandbox:
         self.device = device
         self.config = {
             "device": device,
-            "deny": [str(p) for p in (deny or [])],
+            "deny": [str(Path(p).resolve()) for p in (deny or [])],
             "spares": spares or (2 if device.startswith("cuda") else 1),
             "limits": settings or {},
         }
@@ -73,8 +74,7 @@ class Sandbox:
         self._root = tempfile.mkdtemp(prefix="torchdrill-sandbox-")
         self.config["root"] = self._root
         ours, theirs = socket.socketpair()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHDRILL_")}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        env = zygote_environment(self._root)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno()), json.dumps(self.config)],
             pass_fds=[theirs.fileno()],
@@ -170,6 +170,7 @@ class Sandbox:
                 ended.get("signal"),
                 ended.get("killed", False),
             )
+            outcome.oom = ended.get("oom") is True
         return outcome
 
     def _take(self) -> tuple[int, int, int]:
@@ -225,6 +226,19 @@ class Sandbox:
             self._buffer += data
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line), fds
+
+
+# What the zygote (and so every child, whose /proc/self/environ shows the block the zygote was
+# started with) may know of the grader's environment: where Python finds its modules, and what
+# CUDA needs to find the GPU. No tokens, no credentials, no TORCHDRILL_* settings.
+PASSED_THROUGH = ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
+
+def zygote_environment(home: str | None) -> dict[str, str]:
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home or "/nonexistent",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+    env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
+    return env
 
 
 class _FrameReader:

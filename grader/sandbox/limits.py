@@ -13,6 +13,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.sandbox import mounts, seccomp
+from grader.sandbox.cgroups import ChildGroups
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -32,6 +35,7 @@ class Settings:
     memory_mb: int = 1536
     cpu_seconds: int = 60
     file_bytes: int = 16 * 1024 * 1024
+    disk_bytes: int = 64 * 1024 * 1024  # the whole working directory (a tmpfs where mounts are allowed)
     open_files: int = 256
     processes: int = 64
 
@@ -121,50 +125,75 @@ def confine(
     *,
     drop_uid: bool,
     gpu: bool = False,
+    hidden: list[Path] = (),  # type: ignore[assignment]
+    groups: ChildGroups | None = None,
 ) -> None:
-    """Called in the child before it accepts any learner code."""
+    """Called in the child before it accepts any learner code. Privileged steps first (cgroups,
+    namespaces, mounts), then the limits, Landlock, the uid drop, and seccomp last."""
     if os.getpid() != os.getsid(0):
         os.setsid()
+    protections["cgroup"] = groups.join() if groups is not None else "unavailable"
     protections["network_namespace"] = _unshare(CLONE_NEWNET | CLONE_NEWIPC) or f"unavailable ({_errno()})"
-    os.chdir(workdir)
+    reachable = _own_view(workdir, settings, read_roots, protections, drop_uid=drop_uid, hidden=hidden)
+    os.chdir(workdir)  # after the tmpfs went over it
     protections["rlimits"] = _set_rlimits(settings, address_space=not gpu)
     # /proc/self, resolved: in a PID namespace os.getpid() is 1, which names the host's init in /proc
     protections["landlock"] = landlock(workdir, [*read_roots, os.path.realpath("/proc/self")], gpu=gpu)
+    protections["keyring"] = fresh_session_keyring()
     if drop_uid:
-        protections["privileges"] = drop_privileges(landlocked=protections["landlock"] is True)
+        protections["privileges"] = drop_privileges(python_reachable=reachable)
+    protections["seccomp"] = seccomp.install()
     _clean_environment(workdir)
 
 
-CAP_DAC_READ_SEARCH = 2
-PR_SET_KEEPCAPS = 8
+def _own_view(
+    workdir: Path, settings: Settings, read_roots: list[str], protections: Protections, *, drop_uid: bool,
+    hidden: list[Path],
+) -> bool:  # fmt: skip
+    """The mount namespace's steps; returns whether Python is readable by `nobody` now."""
+    protections["mount_namespace"] = mounts.enter_namespace()
+    readable = not mounts.blocking_folders(read_roots)
+    if protections["mount_namespace"] is not True:
+        return readable
+    owner = NOBODY if drop_uid else os.getuid()
+    protections["disk_quota"] = mounts.cap_workdir(workdir, settings.disk_bytes, owner, owner)
+    protections["decks_hidden"] = mounts.hide(list(hidden))
+    if drop_uid and not readable:
+        protections["python_for_nobody"] = mounts.reach_without_privileges(read_roots)
+        readable = protections["python_for_nobody"] is True
+    return readable
 
 
-def drop_privileges(*, landlocked: bool) -> str:
-    """As root, become `nobody`: no raising limits, and RLIMIT_NPROC holds (it never does for uid 0).
+def fresh_session_keyring() -> bool | str:
+    """Leave the session keyring the grader's user had for a new, empty one (seccomp then refuses
+    every keyring call, so not even this one can carry anything)."""
+    import platform
 
-    `nobody` cannot read a Python installed under /root (a pyenv, mode 700), so there it keeps
-    exactly one capability, reading past file permissions, and only when Landlock already limits
-    what it may read. Without Landlock it stays uid 0 with no capability at all.
-    """
-    if python_world_readable():
-        return "uid nobody" if _become_nobody(keep=0) else f"kept root ({_errno()})"
-    if landlocked:
-        if _become_nobody(keep=1 << CAP_DAC_READ_SEARCH):
-            return "uid nobody (reads Python's files through CAP_DAC_READ_SEARCH, within Landlock)"
-        return f"kept root ({_errno()})"
+    numbers = seccomp.ARCHES.get(platform.machine())
+    if _libc is None or numbers is None:
+        return "unavailable"
+    keyring = _libc.syscall(numbers[1]["keyctl"], 1, None, 0, 0, 0)  # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+    return True if keyring >= 0 else f"unavailable ({_errno()})"
+
+
+def drop_privileges(*, python_reachable: bool) -> str:
+    """As root, become `nobody` with no capability at all: no raising limits, and RLIMIT_NPROC holds
+    (it never does for uid 0). Where `nobody` could not reach the Python installation and no mount
+    namespace could make it reachable, stay uid 0 without any capability instead (and never keep a
+    capability that bypasses directory permissions)."""
+    if python_reachable:
+        return "uid nobody, no capabilities" if _become_nobody(keep=0) else f"kept root ({_errno()})"
     return "root without capabilities" if drop_capabilities() else f"kept root ({_errno()})"
 
 
 def _become_nobody(keep: int) -> bool:
     try:
-        if keep:
-            _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
     except OSError:
         return False
-    return _set_capabilities(keep) if keep else True
+    return True
 
 
 def python_world_readable() -> bool:
@@ -305,13 +334,27 @@ def landlock(workdir: Path, read_roots: list[str], *, gpu: bool = False) -> bool
             _allow(ruleset, root, _FS_READ, read_file)
         _allow(ruleset, str(workdir), handled, handled)
         _allow(ruleset, os.devnull, (1 << 1) | (1 << 2) | (_FS_TRUNCATE if abi >= 3 else 0), None)
-        if gpu:
-            _allow(ruleset, "/dev", handled, None)
+        if gpu:  # only what CUDA opens, never /dev as a whole (/dev/shm would be a channel)
+            for device in gpu_devices():
+                _allow(ruleset, device, handled, handled)
+            for info in GPU_INFO:
+                _allow(ruleset, info, _FS_READ, read_file)
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or _libc.syscall(446, ruleset, 0) != 0:
             return f"failed ({_errno()})"
     finally:
         os.close(ruleset)
     return True if abi >= 4 else "files only (kernel Landlock ABI < 4: no TCP rules)"
+
+
+GPU_INFO = ("/proc/driver/nvidia", "/sys/bus/pci/devices", "/sys/devices/pci0000:00", "/sys/module/nvidia",
+            "/proc/devices")  # fmt: skip
+
+
+def gpu_devices() -> list[str]:
+    """The device files the CUDA driver opens: /dev/nvidiactl, /dev/nvidia0.., /dev/nvidia-uvm*, caps."""
+    import glob
+
+    return sorted(glob.glob("/dev/nvidia*"))
 
 
 def _allow(ruleset: int, path: str, dir_access: int, file_access: int | None) -> None:

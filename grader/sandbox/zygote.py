@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.sandbox import limits
+from grader.sandbox.cgroups import Cgroups, ChildGroups
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Spare:
     result_r: int
     workdir: Path
     fresh_ns: bool
+    groups: ChildGroups
 
 
 class Zygote:
@@ -47,8 +49,11 @@ class Zygote:
             else Path(tempfile.mkdtemp(prefix="torchdrill-sandbox-"))
         )
         os.chmod(self.root, 0o711)
-        self.read_roots = limits.read_roots([Path(p) for p in config.get("deny", [])] + [self.root.parent])
+        self.deny = [Path(p) for p in config.get("deny", [])]
+        self.read_roots = limits.read_roots([*self.deny, self.root.parent])
         self.drop_uid = bool(protections.get("real_root"))
+        self.cgroups = Cgroups(self.settings.memory_mb * 1024 * 1024, self.settings.processes)
+        protections["cgroup"] = self.cgroups.status
         self.namespaces = limits.PidNamespaces(protections.get("pid_namespace") is True)
         self.spares: deque[Spare] = deque()
         self.running: dict[int, Spare] = {}
@@ -109,21 +114,19 @@ class Zygote:
             os.chown(workdir, limits.NOBODY, limits.NOBODY)
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
+        groups = self.cgroups.for_child()
         pid, fresh = self.namespaces.fork()
         if pid == 0:
             try:
-                os.close(job_w)
-                os.close(result_r)
-                self.sock.close()
-                for other in [*self.spares, *self.running.values()]:
-                    for fd in (other.job_w, other.result_r):
-                        _close_quietly(fd)
-                child_main(job_r, result_w, workdir, self)
+                # Nothing of the zygote's: not its socket, not other children's pipes, not the
+                # namespace handle it forks with. Only the two pipe ends this child speaks through.
+                _close_all_but([job_r, result_w])
+                child_main(job_r, result_w, workdir, self, groups)
             finally:
                 os._exit(70)
         os.close(job_r)
         os.close(result_w)
-        return Spare(pid, job_w, result_r, workdir, fresh)
+        return Spare(pid, job_w, result_r, workdir, fresh, groups)
 
     def finish(self, pid: int) -> dict:
         spare = self.running.pop(pid, None)
@@ -134,12 +137,16 @@ class Zygote:
         if killed:
             self._kill(spare)
             status = os.waitpid(pid, 0)[1]
+        oom = (
+            spare.groups.oom_killed()
+        )  # the whole submission's memory ran out: the cgroup's OOM killer struck
         self._cleanup(spare)
         return {
             "pid": pid,
             "killed": killed,
             "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "oom": oom,
         }
 
     def _kill(self, spare: Spare) -> None:
@@ -164,11 +171,15 @@ class Zygote:
             except (ProcessLookupError, PermissionError):
                 pass
         shutil.rmtree(spare.workdir, ignore_errors=True)
+        spare.groups.remove()
 
     def shutdown(self) -> None:
         for spare in [*self.spares, *self.running.values()]:
             self._kill(spare)
+        for spare in [*self.spares, *self.running.values()]:
+            _reap_quietly(spare.pid)
         shutil.rmtree(self.root, ignore_errors=True)
+        self.cgroups.close()
 
 
 def _alive(pid: int) -> bool:
@@ -183,6 +194,23 @@ def _reap_now(pid: int) -> int | None:
     return status if done else None
 
 
+def _reap_quietly(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _close_all_but(keep: list[int]) -> None:
+    """Close every file descriptor above stderr except `keep`."""
+    low = 3
+    for fd in sorted(keep):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 65536)
+
+
 def _close_quietly(fd: int) -> None:
     try:
         os.close(fd)
@@ -190,15 +218,16 @@ def _close_quietly(fd: int) -> None:
         pass
 
 
-def child_main(job_r: int, result_w: int, workdir: Path, zygote: Zygote) -> None:
+def child_main(job_r: int, result_w: int, workdir: Path, zygote: Zygote, groups: ChildGroups) -> None:
     """In the forked child: lock down, wait for the job, run its trials, report each, exit."""
     from grader.sandbox import child
 
     protections = limits.Protections()
     gpu = zygote.device.startswith("cuda")
     limits.confine(
-        workdir, zygote.settings, zygote.read_roots, protections, drop_uid=zygote.drop_uid, gpu=gpu
-    )
+        workdir, zygote.settings, zygote.read_roots, protections, drop_uid=zygote.drop_uid, gpu=gpu,
+        hidden=zygote.deny, groups=groups,
+    )  # fmt: skip
     if gpu:
         child.warm_cuda(zygote.device)
     child.warm_spare()
