@@ -1,6 +1,8 @@
 """Batch throughput: submissions per second for N small `code` submissions (default 2,000), graded by
 `run_batch` with 1 and 2 workers (and on a local Dask cluster when `distributed` is installed),
-next to a naive baseline: one cold `python -c "import torch; ..."` process per submission.
+each both as the first release graded (one spare, warmed up, one commit per result) and pipelined
+(two spares, no warm-up, grouped commits), next to a naive baseline: one cold
+`python -c "import torch; ..."` process per submission.
 
 The baseline is measured on a small sample (--naive-sample, default 12) and extrapolated to N,
 because running 2,000 cold processes would take minutes and tell us nothing more.
@@ -92,8 +94,10 @@ def main() -> None:
         )
         rows = []
         for w in args.workers:
+            seconds = timed_batch(subs, quizzes, folder, f"u{w}", workers=w, pipelined=False)
+            rows.append((f"{w} worker{'s' if w > 1 else ''}, first release", seconds))
             seconds = timed_batch(subs, quizzes, folder, f"w{w}", workers=w)
-            rows.append((f"{w} worker{'s' if w > 1 else ''}", seconds))
+            rows.append((f"{w} worker{'s' if w > 1 else ''}, pipelined", seconds))
         if args.dask:
             rows.append(("dask LocalCluster (2 procs)", dask_seconds(subs, quizzes, folder)))
         for name, seconds in rows:
@@ -102,9 +106,12 @@ def main() -> None:
                 f"{name:>28}: {args.n} submissions in {seconds:6.1f} s = {rate:7.1f}/s  "
                 f"({rate / naive_rate:5.1f}x the naive baseline)"
             )
-        local = rows[: len(args.workers)]
+        local = [row for row in rows if row[0].endswith("pipelined")]
         if len(local) >= 2:
             print(f"scaling {local[-1][0]} vs {local[0][0]}: {local[0][1] / local[-1][1]:.2f}x")
+        for (was, before), (now, after) in zip(rows[0::2], rows[1::2], strict=False):
+            if now.endswith("pipelined"):
+                print(f"{now} vs {was}: {before / after:.2f}x")
 
 
 def dask_seconds(subs: Path, quizzes: Path, folder: Path) -> float:

@@ -53,15 +53,19 @@ def run_batch(
     formats: Sequence[str] = (),
     scheduler: str | None = None,
     progress: bool | None = None,
+    pipelined: bool = True,
 ) -> BatchOutcome:
-    """Grade a JSONL file or directory layout; write each `out` (format by `formats` or extension)."""
+    """Grade a JSONL file or directory layout; write each `out` (format by `formats` or extension).
+
+    `pipelined=False` grades as the first release did (one spare child warmed up per grade, one
+    commit per result): bench/batch_throughput.py prints both side by side."""
     outputs = _outputs(out, formats)
     if scheduler and workers:
         print("note: --workers is ignored with --scheduler: the cluster's workers grade", file=sys.stderr)
     library = load_library([quizzes])
     subs = read_submissions(submissions, library)
     versions = _versions(library, subs)
-    book = Gradebook(db) if db is not None else None
+    book = Gradebook(db, group=pipelined) if db is not None else None
     try:
         known = book.lookup({s.key for s in subs if s.key}, versions) if book and not regrade else {}
         tasks, verdicts = _plan(subs, known)
@@ -73,10 +77,19 @@ def run_batch(
                 book.record(key, versions[key[1]], verdict)
 
         bar = Progress(len(tasks), tty=progress)
-        for done in _grade(tasks, quizzes, workers, device, scheduler):
-            record(done)
-            bar.advance()
-        bar.close()
+        try:
+            for done in _grade(tasks, quizzes, workers, device, scheduler, pipelined):
+                record(done)
+                bar.advance()
+        finally:
+            bar.close()
+    except KeyboardInterrupt:
+        if book is not None:
+            book.close()
+            print(f"interrupted: {book.kept} grade(s) of this run are kept in {db}; run the same command "
+                  "again to grade the rest", file=sys.stderr)  # fmt: skip
+            book = None
+        raise
     finally:
         if book is not None:
             book.close()
@@ -127,7 +140,12 @@ def _result(sub: Submission, verdicts: dict[Key, dict[str, Any]], known: dict[Ke
 
 
 def _grade(
-    tasks: list[Task], quizzes: Path, workers: int | None, device: str | None, scheduler: str | None
+    tasks: list[Task],
+    quizzes: Path,
+    workers: int | None,
+    device: str | None,
+    scheduler: str | None,
+    pipelined: bool = True,
 ) -> Iterator[Done]:
     if not tasks:
         return iter(())
@@ -138,10 +156,12 @@ def _grade(
     if device == "cuda":
         _require_cuda()
     n = min(workers or os.cpu_count() or 1, len(tasks))
-    return grade_locally(tasks, quizzes, n, device)
+    return grade_locally(tasks, quizzes, n, device, pipelined)
 
 
-def grade_locally(tasks: Iterable[Task], quizzes: Path, workers: int, device: str | None) -> Iterator[Done]:
+def grade_locally(
+    tasks: Iterable[Task], quizzes: Path, workers: int, device: str | None, pipelined: bool = True
+) -> Iterator[Done]:
     """Grade on `workers` spawned processes, yielding each verdict as soon as it is ready (any order)."""
     from grader.batch.worker import grade_one, init_worker
 
@@ -149,7 +169,7 @@ def grade_locally(tasks: Iterable[Task], quizzes: Path, workers: int, device: st
         workers,
         mp_context=get_context("spawn"),
         initializer=init_worker,
-        initargs=(str(quizzes.resolve()), device),
+        initargs=(str(quizzes.resolve()), device, pipelined),
     )
     window = workers * 4  # enough to keep every worker busy; bounded, so millions of tasks fit in memory
     pending: dict[Future, Key] = {}

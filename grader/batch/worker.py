@@ -17,14 +17,17 @@ from typing import Any
 _grader: Any = None
 
 
-def init_worker(quizzes: str, device: str | None) -> None:
+def init_worker(quizzes: str, device: str | None, pipelined: bool = True) -> None:
     """Process initializer: build this process's Grader; Ctrl-C is the parent's to handle."""
     global _grader
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from grader.deck.loader import load_library
     from grader.engine.grader import Grader
 
-    _grader = Grader(load_library([Path(quizzes)]), device)
+    # Pipelined: two spares, so the zygote forks and confines the next child while this one grades,
+    # and no warm-up trial, which buys a learner latency with CPU that a batch needs for throughput.
+    spares, warm = (2, False) if pipelined else (1, True)
+    _grader = Grader(load_library([Path(quizzes)]), device, spares=spares, warm=warm)
     atexit.register(_grader.close)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 

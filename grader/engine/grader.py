@@ -38,7 +38,9 @@ class Grader:
     """Grades answers to the exercises of one library, on one device. In-process (it imports torch);
     satisfies engine.protocol.GraderHandle, as the app's torch-free GraderClient does.
 
-    `sources` are the deck paths the library came from, read again by `reload()`.
+    `sources` are the deck paths the library came from, read again by `reload()`. `spares`: children
+    forked ahead; one serves a learner, two keep a batch's next child forking while one grades.
+    `warm`: each spare runs a throw-away trial while it waits (lower latency, more CPU).
     """
 
     def __init__(
@@ -48,6 +50,8 @@ class Grader:
         deny: list[Path] | None = None,
         sandbox_settings: dict[str, Any] | None = None,
         sources: list[Path] | None = None,
+        spares: int | None = None,
+        warm: bool = True,
     ) -> None:
         self.library = library
         self.sources = list(sources or [])
@@ -58,7 +62,9 @@ class Grader:
         torch.set_num_threads(1)  # the same numerics as the single-threaded children
         # Absolute: the zygote runs from / and must not read a relative path against it.
         roots = {d.path.parent.resolve() for d in library.decks} | {Path(p).resolve() for p in deny or []}
-        self.sandbox = Sandbox(self.device, deny=sorted(roots), settings=sandbox_settings)
+        self.sandbox = Sandbox(
+            self.device, deny=sorted(roots), settings=sandbox_settings, spares=spares, warm=warm
+        )
         self._references: OrderedDict[tuple[str, int, str], list[tuple[str, Any]]] = OrderedDict()
         self._truths: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._mistakes = mistakes.ExecutableMistakes(self.device)
@@ -148,8 +154,12 @@ class Grader:
         except Forbidden as e:
             return Verdict("forbidden", 0.0, "\n".join(u.message() for u in e.uses))
         version = content_hash(ex)
-        expected = [self.reference(version, p, trial) for trial in p.trials]
-        outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout)
+        expected: list[list[tuple[str, Any]]] = []
+
+        def references() -> None:  # while the child runs the answer
+            expected.extend(self.reference(version, p, trial) for trial in p.trials)
+
+        outcome = self.sandbox.run(_job(p), len(p.trials), ex.timeout, meanwhile=references)
         verdict = judge(
             expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible, forbid=ex.forbid
         )

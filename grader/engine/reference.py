@@ -24,7 +24,7 @@ class ReferenceFailed(Exception):
 def truth(exercise: Numeric | Predict, device: str = "cpu") -> Any:
     """Evaluate `setup` then `solution` in a fresh namespace with fixed seeds."""
     namespace = base_namespace(device)
-    seed_everything(0)
+    seed_everything(0, device)
     try:
         exec(compile(exercise.setup, "<setup>", "exec"), namespace)
         return eval(compile(exercise.solution.strip(), "<solution>", "eval"), namespace)

@@ -74,6 +74,8 @@ def enter_zygote_namespace(protections: Protections) -> None:
         _wait_and_exit(pid)
     _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)  # the waiter's death takes the zygote and its children down
     protections["pid_namespace"] = True
+    # One empty network namespace for the zygote and every child it forks: no interface is up.
+    protections["network_namespace"] = _unshare(CLONE_NEWNET) or f"unavailable ({_errno()})"
 
 
 def _wait_and_exit(pid: int) -> None:
@@ -133,7 +135,10 @@ def confine(
     if os.getpid() != os.getsid(0):
         os.setsid()
     protections["cgroup"] = groups.join() if groups is not None else "unavailable"
-    protections["network_namespace"] = _unshare(CLONE_NEWNET | CLONE_NEWIPC) or f"unavailable ({_errno()})"
+    # The network namespace is the zygote's, made once and empty (no interface up, not even
+    # loopback): a namespace per child cost a kernel clean-up per submission. IPC objects outlive
+    # processes, so the IPC namespace is each child's own.
+    protections["ipc_namespace"] = _unshare(CLONE_NEWIPC) or f"unavailable ({_errno()})"
     reachable = _own_view(workdir, settings, read_roots, protections, drop_uid=drop_uid, hidden=hidden)
     os.chdir(workdir)  # after the tmpfs went over it
     protections["rlimits"] = _set_rlimits(settings, address_space=not gpu)

@@ -78,15 +78,19 @@ class _Prog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+_MACHINE = platform.machine()
+# Built once in the zygote (children inherit it): installing then costs one system call.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+_CODE = program(_MACHINE) if _LIBC is not None and _MACHINE in ARCHES else b""
+_BUFFER = ctypes.create_string_buffer(_CODE, len(_CODE)) if _CODE else None
+
+
 def install() -> bool | str:
     """Load the filter into this process (and every process it starts); True when it took."""
-    machine = platform.machine()
-    if not sys.platform.startswith("linux") or machine not in ARCHES:
-        return f"unavailable ({sys.platform}/{machine})"
-    libc = ctypes.CDLL(None, use_errno=True)
-    code = program(machine)
-    buffer = ctypes.create_string_buffer(code, len(code))
-    prog = _Prog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    if _LIBC is None or _BUFFER is None:
+        return f"unavailable ({sys.platform}/{_MACHINE})"
+    libc = _LIBC
+    prog = _Prog(len(_CODE) // 8, ctypes.cast(_BUFFER, ctypes.c_void_p))
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return f"failed ({ctypes.get_errno()})"
     if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:

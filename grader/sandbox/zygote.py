@@ -230,7 +230,8 @@ def child_main(job_r: int, result_w: int, workdir: Path, zygote: Zygote, groups:
     )  # fmt: skip
     if gpu:
         child.warm_cuda(zygote.device)
-    child.warm_spare()
+    if zygote.config.get("warm", True):
+        child.warm_spare()
     child.serve(job_r, result_w, zygote.device)
 
 
