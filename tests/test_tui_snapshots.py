@@ -41,6 +41,8 @@ def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None
             await pilot.pause()
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
+        while app.screen.phase == "grading":  # the verdict's message is handled, not only sent
+            await pilot.pause(0.01)
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=(110, 48), run_before=to_failed_code)

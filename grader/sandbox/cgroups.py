@@ -27,6 +27,7 @@ class ChildGroups:
 
     folders: tuple[Path, ...]
     memory: Path | None
+    pids: Path | None = None
 
     def join(self) -> bool:
         try:
@@ -77,7 +78,7 @@ class Cgroups:
 
     def for_child(self) -> ChildGroups:
         self.counter += 1
-        folders, memory = [], None
+        folders, memory, pids = [], None, None
         if self.memory_base:
             memory = _child(self.memory_base, f"c{self.counter}", {
                 "memory.limit_in_bytes": str(self.memory_bytes), "memory.memsw.limit_in_bytes": str(self.memory_bytes),
@@ -87,7 +88,7 @@ class Cgroups:
         if self.pids_base:
             pids = _child(self.pids_base, f"c{self.counter}", {"pids.max": str(self.processes)})
             folders += [pids] if pids else []
-        return ChildGroups(tuple(folders), memory)
+        return ChildGroups(tuple(folders), memory, pids)
 
     def close(self) -> None:
         for base in (self.memory_base, self.pids_base):

@@ -141,7 +141,8 @@ def confine(
     protections["ipc_namespace"] = _unshare(CLONE_NEWIPC) or f"unavailable ({_errno()})"
     reachable = _own_view(workdir, settings, read_roots, protections, drop_uid=drop_uid, hidden=hidden)
     os.chdir(workdir)  # after the tmpfs went over it
-    protections["rlimits"] = _set_rlimits(settings, address_space=not gpu)
+    capped = groups is not None and groups.pids is not None and protections["cgroup"] is True
+    protections["rlimits"] = _set_rlimits(settings, address_space=not gpu, processes=not capped)
     # /proc/self, resolved: in a PID namespace os.getpid() is 1, which names the host's init in /proc
     protections["landlock"] = landlock(workdir, [*read_roots, os.path.realpath("/proc/self")], gpu=gpu)
     protections["keyring"] = fresh_session_keyring()
@@ -245,7 +246,9 @@ def _set_capabilities(keep: int) -> bool:
     return _libc.capset(ctypes.byref(header), data) == 0
 
 
-def _set_rlimits(settings: Settings, *, address_space: bool) -> bool | str:
+def _set_rlimits(settings: Settings, *, address_space: bool, processes: bool = True) -> bool | str:
+    """`processes`: RLIMIT_NPROC, the fallback where no pids cgroup caps this child alone (it counts
+    every process of the uid, so concurrent graders' children would share one allowance)."""
     limits = [
         (resource.RLIMIT_CPU, settings.cpu_seconds, settings.cpu_seconds + 2),
         (resource.RLIMIT_FSIZE, settings.file_bytes, settings.file_bytes),
@@ -256,7 +259,7 @@ def _set_rlimits(settings: Settings, *, address_space: bool) -> bool | str:
         # A torch process already maps hundreds of MB; the limit is what it may add.
         extra = mapped_bytes() + settings.memory_mb * 1024 * 1024
         limits.append((resource.RLIMIT_AS, extra, extra))
-    if os.geteuid() == 0 or os.getuid() == NOBODY:
+    if processes and (os.geteuid() == 0 or os.getuid() == NOBODY):
         limits.append((resource.RLIMIT_NPROC, settings.processes, settings.processes))
     try:
         for which, soft, hard in limits:
