@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from grader.deck.loader import Entry, Library, LoadedDeck  # noqa: E402
 from grader.deck.model import Numeric  # noqa: E402
 from grader.engine.verdict import Verdict  # noqa: E402
-from grader.study import UNDONE, Attempt, Study  # noqa: E402
+from grader.srs.review_log import SCHEDULE as UNDONE  # noqa: E402
+from grader.study import Attempt, Study  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DECK_SIZE = 1000
