@@ -51,10 +51,13 @@ def make_batch(folder: Path, n: int) -> Path:
     return path
 
 
+DEVICE = "cpu"
+
+
 def timed_batch(subs: Path, quizzes: Path, folder: Path, tag: str, **kw) -> float:
     started = time.perf_counter()
     outcome = run_batch(
-        subs, quizzes, db=folder / f"{tag}.db", device="cpu", echo=lambda *a, **k: None, progress=False, **kw
+        subs, quizzes, db=folder / f"{tag}.db", device=DEVICE, echo=lambda *a, **k: None, progress=False, **kw
     )
     elapsed = time.perf_counter() - started
     assert outcome.graded == len(outcome.results), "every submission should have been graded"
@@ -77,7 +80,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--naive-sample", type=int, default=12)
     ap.add_argument("--dask", action="store_true", help="also grade on a LocalCluster of 2 worker processes")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = ap.parse_args()
+    global DEVICE
+    DEVICE = args.device
+    print(f"grading on {DEVICE}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         quizzes = folder / "quizzes"

@@ -30,3 +30,19 @@ def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever TORCHDRILL_* the caller has set, tests (and the processes they start) never see it."""
     for name in [n for n in os.environ if n.startswith("TORCHDRILL_")]:
         monkeypatch.delenv(name)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `cuda` run where torch sees a CUDA device, and say why they are skipped elsewhere."""
+    cuda_items = [item for item in items if "cuda" in item.keywords]
+    if not cuda_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(
+        reason="needs a CUDA device: torch sees none here (bench/gpu_check.sh runs these on a GPU)"
+    )
+    for item in cuda_items:
+        item.add_marker(skip)

@@ -48,7 +48,7 @@ def keyctl():
     if ctypes.CDLL(None, use_errno=True).syscall(number, 0, -3, 0, 0, 0) < 0:  # KEYCTL_GET_KEYRING_ID, session
         raise OSError("refused")
 allowed = {"PATH", "LANG", "HOME", "TMPDIR", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "CUDA_VISIBLE_DEVICES",
-           "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH"}
+           "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "CUBLAS_WORKSPACE_CONFIG"}
 try:
     environ = open("/proc/self/environ", "rb").read().split(b"\\0")
 except OSError:  # not even readable: nothing to leak

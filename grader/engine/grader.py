@@ -26,12 +26,16 @@ from grader.engine.program import Forbidden, Plan, Trial, plan
 from grader.engine.reference import ReferenceFailed, run_reference, truth
 from grader.engine.verdict import Verdict, broken, invalid
 from grader.sandbox.client import Sandbox, SandboxError
+from grader.sandbox.harness import cuda_numerics
 
 
 def pick_device(requested: str | None) -> str:
     if requested == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
-    return requested or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = requested or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        cuda_numerics()  # references computed with the numerics the children use
+    return device
 
 
 class Grader:

@@ -50,6 +50,7 @@ def warm_spare() -> None:
 
 def warm_cuda(device: str) -> None:
     """A spare for CUDA grading creates its context while it waits, off the learner's clock."""
+    harness.cuda_numerics()
     torch.zeros(1, device=device).sum().item()
 
 

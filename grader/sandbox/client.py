@@ -249,6 +249,7 @@ def zygote_environment(home: str | None) -> dict[str, str]:
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home or "/nonexistent",
            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
     env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
+    env["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"  # what deterministic cuBLAS needs (harness.cuda_numerics)
     return env
 
 

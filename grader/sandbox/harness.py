@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import io
 import math
+import os
 import random
 import sys
 import traceback
@@ -118,6 +119,19 @@ def seed_everything(seed: int, device: str = "cpu") -> None:
 PREDEFINED = ("torch", "nn", "F", "math", "device")
 # Not "__main__": a learner's self-test under `if __name__ == "__main__":` must not run while graded.
 MODULE_NAME = "__torchdrill_answer__"
+
+
+def cuda_numerics() -> None:
+    """On CUDA, numerics as close to the CPU's as the hardware allows, and the same run to run:
+    no TF32 (it rounds float32 matmuls and convolutions to 10 bits of mantissa), deterministic
+    cuDNN and no autotuning, deterministic algorithms where torch has them (warning, not raising,
+    where it has none). Set alike in the grader (references) and in every child (answers)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before the first cuBLAS handle
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def base_namespace(device: str) -> dict[str, Any]:
