@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support import SIZE, FakeGrader, clock, copy_sample
+from textual.widgets import TextArea
 
 from tui.app import TorchDrillApp
 
@@ -43,6 +44,8 @@ def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None
         await app.workers.wait_for_complete()
         while app.screen.phase == "grading":  # the verdict's message is handled, not only sent
             await pilot.pause(0.01)
+        for editor in app.screen.query(TextArea):
+            editor.cursor_blink = False  # a blinking cursor is drawn or not depending on timing
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=(110, 48), run_before=to_failed_code)

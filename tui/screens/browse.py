@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 
 if TYPE_CHECKING:
+    from grader.deck.loader import Entry
     from tui.app import TorchDrillApp
 
 FILTERS = ("tag", "deck", "kind", "state")
@@ -28,7 +29,7 @@ def parse_query(query: str) -> tuple[list[str], dict[str, str]]:
     return words, filters
 
 
-def matches(entry: Any, state: str, words: list[str], filters: dict[str, str]) -> bool:
+def matches(entry: Entry, state: str, words: list[str], filters: dict[str, str]) -> bool:
     ex = entry.exercise
     if "deck" in filters and filters["deck"] not in entry.deck.lower():
         return False
@@ -97,7 +98,7 @@ class BrowseScreen(Screen[None]):
     def action_focus_search(self) -> None:
         self.query_one("#search").focus()
 
-    def _selected(self) -> Any:
+    def _selected(self) -> Entry | None:
         table = self.query_one("#results", DataTable)
         if not table.row_count:
             return None

@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from tui.messages import DecksChanged
 
 if TYPE_CHECKING:
+    from grader.errors import Problem
     from tui.app import TorchDrillApp
 
 COLUMNS = (("deck", "Deck"), ("title", "Title"), ("new", "New"), ("learning", "Learn"), ("due", "Due"))
@@ -100,7 +101,7 @@ class DecksScreen(Screen[None]):
             text = Text(f"No decks in {self.app.quizzes}. Add YAML files there, then press r.")
         self.query_one("#today", Static).update(text)
 
-    def _show_problems(self, problems: list[Any]) -> None:
+    def _show_problems(self, problems: list[Problem]) -> None:
         widget = self.query_one("#problems", Static)
         widget.display = bool(problems)
         if problems:

@@ -25,6 +25,7 @@ from tui.widgets.verdict import VerdictView
 
 if TYPE_CHECKING:
     from grader.deck.loader import Entry
+    from grader.deck.model import Exercise
     from grader.engine.verdict import Verdict
     from grader.study import Attempt
     from tui.app import TorchDrillApp
@@ -346,7 +347,7 @@ class ReviewScreen(Screen[None]):
         self.dismiss()
 
 
-def solution_markdown(exercise: Any, verdict: Verdict | None = None) -> str:
+def solution_markdown(exercise: Exercise, verdict: Verdict | None = None) -> str:
     """The reference answer, as the learner would have written it (with its value, once known)."""
     kind = exercise.kind
     value = verdict.details.get("answer") if verdict is not None else None

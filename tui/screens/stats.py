@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.widgets import Footer, Header, Static
 from tui.widgets.charts import ColumnChart, HorizontalBars
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from grader.srs.stats import Stats
     from tui.app import TorchDrillApp
 
 
@@ -35,7 +38,7 @@ class StatsScreen(Screen[None]):
         body.remove_children()
         body.mount_all(self._widgets(stats))
 
-    def _widgets(self, stats: Any) -> list[Any]:
+    def _widgets(self, stats: Stats) -> list[Widget]:
         days = [d for d, _ in stats.reviews_per_day]
         ahead = [d for d, _ in stats.forecast]
         tags = [(t.tag, t.failure_rate, f"{t.fails}/{t.reviews} failed") for t in stats.weakest_tags]
@@ -57,7 +60,7 @@ class StatsScreen(Screen[None]):
             HorizontalBars(tags, classes="chart tags"),
         ]
 
-    def _tiles(self, stats: Any) -> list[Static]:
+    def _tiles(self, stats: Stats) -> list[Static]:
         retention = "—" if stats.true_retention is None else f"{stats.true_retention:.0%}"
         cards = stats.cards
         tiles = [("reviews", str(stats.total_reviews)), ("retention", retention)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown, Static
+
+if TYPE_CHECKING:
+    from grader.engine.verdict import Verdict
 
 ICONS = {
     "passed": "✔",
@@ -63,7 +66,7 @@ class VerdictView(Vertical):
         self.set_class(True, "-grader-failed")
         self._put("#verdict-line", Text(text, style="bold"))
 
-    def show_verdict(self, verdict: Any, *, trial: bool) -> None:
+    def show_verdict(self, verdict: Verdict, *, trial: bool) -> None:
         self.clear()
         self.set_classes(f"status-{verdict.status}")
         line = Text.assemble(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.widgets.answers.base import AnswerWidget
 from tui.widgets.answers.card import CardAnswer
@@ -10,6 +10,9 @@ from tui.widgets.answers.choice import ChoiceAnswer
 from tui.widgets.answers.code import CodeAnswer
 from tui.widgets.answers.fill import FillAnswer
 from tui.widgets.answers.line import LineAnswer
+
+if TYPE_CHECKING:
+    from grader.deck.model import Exercise
 
 __all__ = ["AnswerWidget", "answer_widget_for"]
 
@@ -24,5 +27,5 @@ _BY_KIND: dict[str, type[AnswerWidget]] = {
 }
 
 
-def answer_widget_for(exercise: Any) -> AnswerWidget:
+def answer_widget_for(exercise: Exercise) -> AnswerWidget:
     return _BY_KIND[exercise.kind](exercise, classes=f"answer answer-{exercise.kind}")

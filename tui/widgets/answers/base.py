@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import Vertical
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from grader.deck.model import Exercise
 
 
 class AnswerWidget(Vertical):
@@ -14,7 +17,7 @@ class AnswerWidget(Vertical):
     class Submitted(Message):
         """The learner pressed Enter where Enter means "check my answer"."""
 
-    def __init__(self, exercise: Any, **kwargs: Any) -> None:
+    def __init__(self, exercise: Exercise, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.exercise = exercise
 
