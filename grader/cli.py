@@ -381,6 +381,80 @@ def _print_review(out: dict[str, Any], recorded: Recorded) -> None:
 
 
 @main.command()
+@click.argument("exercise")
+@quizzes_option
+@db_option
+def show(exercise: str, quizzes: Path | None, db: Path | None) -> None:
+    """Print an exercise as the learner sees it: its prompt, its setup, and for a card the back.
+
+    Studying from your own editor: read it here, answer with `torchdrill review ID --answer ...`.
+    """
+    from grader.study import unknown_exercise
+
+    library = _library(_quizzes(quizzes))
+    entry = library.get(exercise)
+    if entry is None:
+        raise UsageError(unknown_exercise(exercise, library))
+    ex = entry.exercise
+    click.echo(f"{entry.gid} ({ex.kind}): {ex.title}\n")
+    click.echo(ex.prompt.rstrip() + "\n")
+    for label, text in _shown_parts(ex):
+        click.echo(f"{label}:\n{text.rstrip()}\n")
+
+
+def _shown_parts(ex: Any) -> list[tuple[str, str]]:
+    parts = []
+    if getattr(ex, "setup", "").strip():
+        parts.append(("setup", ex.setup))
+    if ex.kind == "choice":
+        parts.append(
+            (
+                "options (answer with their numbers from 0)",
+                "\n".join(f"  {i}. {o}" for i, o in enumerate(ex.options)),
+            )
+        )
+    if ex.kind == "fill":
+        parts.append(("template (answer with a JSON list, one string per ___)", ex.template))
+    if ex.kind == "code" and ex.starter.strip():
+        parts.append(("starter", ex.starter))
+    if ex.kind == "card":
+        parts.append(("back", ex.back))
+    return parts
+
+
+def _card_action(verb: str, help_text: str) -> None:
+    """`torchdrill suspend|unsuspend|bury|reset ID`: the app's card actions, each undoable."""
+
+    @main.command(name=verb, help=help_text)
+    @click.argument("exercise")
+    @quizzes_option
+    @db_option
+    def action(exercise: str, quizzes: Path | None, db: Path | None) -> None:
+        library = _library(_quizzes(quizzes))
+        with _open_study(library, _db(db)) as study:
+            getattr(study, verb)(exercise, _now())
+        click.echo(f"{verb}: {exercise} (torchdrill undo takes it back)")
+
+
+_card_action("suspend", "Suspend a card: it leaves the queue until you unsuspend it.")
+_card_action("unsuspend", "Unsuspend a card (a leech too: it is studied again).")
+_card_action("bury", "Bury a card until tomorrow.")
+_card_action("reset", "Forget a card's schedule (its history stays): it is new again.")
+
+
+@main.command()
+@quizzes_option
+@db_option
+def undo(quizzes: Path | None, db: Path | None) -> None:
+    """Take back the last action of any kind (a review, bury, suspend, unsuspend, reset), and only
+    what it changed."""
+    library = _library(_quizzes(quizzes))
+    with _open_study(library, _db(db)) as study:
+        undone = study.undo(_now())
+    click.echo("nothing to undo" if undone is None else f"undid the {undone.kind} of {undone.gid}")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @quizzes_option
 @db_option

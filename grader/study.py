@@ -148,8 +148,9 @@ class Study:
             attempt.hints_used, attempt.gave_up, attempt.seconds, attempt.answer, list(entry.exercise.tags),
         )  # fmt: skip
 
-    def undo(self, now: datetime) -> str | None:
-        """Undo the last review: the card's schedule and the counts go back to what they were."""
+    def undo(self, now: datetime) -> review_log.Undone | None:
+        """Undo the last action of any kind (review, bury, suspend, unsuspend, reset): only what it
+        changed goes back; for a review, the counts too."""
         return review_log.undo_last(self.store)
 
     # -- everyday controls -----------------------------------------------------------------------
@@ -157,13 +158,13 @@ class Study:
         self._card(gid)
         queue.bury(self.store, gid, now, self._settings)
 
-    def suspend(self, gid: str) -> None:
+    def suspend(self, gid: str, now: datetime | None = None) -> None:
         self._card(gid)
-        queue.set_suspended(self.store, gid, True)
+        queue.set_suspended(self.store, gid, True, now or datetime.now(UTC))
 
-    def unsuspend(self, gid: str) -> None:
+    def unsuspend(self, gid: str, now: datetime | None = None) -> None:
         self._card(gid)
-        queue.set_suspended(self.store, gid, False)
+        queue.set_suspended(self.store, gid, False, now or datetime.now(UTC))
 
     def reset(self, gid: str, now: datetime | None = None) -> None:
         self._card(gid)

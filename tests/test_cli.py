@@ -92,7 +92,23 @@ def test_doctor_on_a_missing_device_is_a_message_not_a_traceback(tmp_path: Path)
 
 
 def test_every_help_reads_without_a_traceback() -> None:
-    for sub in ["", "grade", "validate", "due", "review", "stats", "doctor", "schema", "new"]:
+    for sub in [
+        "",
+        "grade",
+        "validate",
+        "due",
+        "review",
+        "stats",
+        "doctor",
+        "schema",
+        "new",
+        "show",
+        "suspend",
+        "unsuspend",
+        "bury",
+        "reset",
+        "undo",
+    ]:
         result = run(*([sub] if sub else []), "--help")
         assert result.returncode == 0 and len(result.stdout) > 100 and "Traceback" not in result.stderr, sub
 

@@ -74,11 +74,42 @@ def test_undo_restores_the_schedule_and_the_counts(tmp_path: Path) -> None:
     with open_study(tmp_path, n=2) as study:
         before = study.card_info("basics/ex-000")
         study.record("basics/ex-000", PASS, "good", NOW)
-        assert study.undo(NOW) == "basics/ex-000"
+        assert study.undo(NOW).gid == "basics/ex-000"
         assert study.card_info("basics/ex-000") == before
         assert study.stats(NOW).total_reviews == 0
         assert [i.gid for i in study.queue(NOW)][0] == "basics/ex-000"
         assert study.undo(NOW) is None
+
+
+def test_undo_takes_back_the_last_action_of_any_kind_and_only_what_it_changed(tmp_path: Path) -> None:
+    gid = "basics/ex-000"
+    with open_study(tmp_path, n=2) as study:
+        fresh = study.card_info(gid)
+        study.record(gid, PASS, "good", NOW)
+        reviewed = study.card_info(gid)
+        study.suspend(gid, NOW)
+        assert study.undo(NOW).kind == "suspend" and study.card_info(gid) == reviewed  # the review stays
+        study.suspend(gid, NOW)
+        assert study.undo(NOW).kind == "suspend"
+        study.bury(gid, NOW)
+        assert (
+            study.undo(NOW).kind == "bury"
+            and study.card_info(gid)["buried_until"] == reviewed["buried_until"]
+        )
+        study.reset(gid, NOW)
+        assert study.card_info(gid)["state"] == "new"
+        assert study.undo(NOW).kind == "reset" and study.card_info(gid) == reviewed
+        assert study.undo(NOW).kind == "review" and study.card_info(gid) == fresh
+        assert study.stats(NOW).total_reviews == 0 and study.undo(NOW) is None
+
+
+def test_undoing_a_review_does_not_revert_a_suspend_made_after_it_elsewhere(tmp_path: Path) -> None:
+    """The second card's suspend is the last action: undo takes it back, not the review before it."""
+    with open_study(tmp_path, n=2) as study:
+        study.record("basics/ex-000", PASS, "good", NOW)
+        study.suspend("basics/ex-001", NOW)
+        assert study.undo(NOW).gid == "basics/ex-001" and not study.card_info("basics/ex-001")["suspended"]
+        assert study.card_info("basics/ex-000")["reps"] == 1
 
 
 def test_bury_hides_a_card_until_tomorrow(tmp_path: Path) -> None:

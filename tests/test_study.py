@@ -123,3 +123,23 @@ def test_today_applies_the_daily_new_limit(quizzes: Path, tmp_path: Path) -> Non
         assert s.today(now).new == 7 and s.counts(now)["sample"].new == 7
         s.update_settings(new_per_day=3)
         assert s.today(now).new == 3 and s.counts(now)["sample"].new == 3
+
+
+def test_show_prints_the_exercise_as_the_learner_sees_it(quizzes: Path, tmp_path: Path) -> None:
+    card = cli(quizzes, tmp_path / "db", "show", "sample/stack-card")
+    assert "cat vs stack" in card and "back:" in card and "stack" in card.split("back:")[1]
+    fill = cli(quizzes, tmp_path / "db", "show", "sample/einsum-trace")
+    assert "setup:" in fill and "template" in fill and '"___"' in fill
+    assert "no exercise" in cli(quizzes, tmp_path / "db", "show", "sample/nope", code=2)
+
+
+def test_card_actions_from_the_command_line_are_undone_one_at_a_time(quizzes: Path, tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    cli(quizzes, db, "review", "sample/nll-input", "--answer", "[1]")
+    for verb in ("suspend", "bury"):
+        assert verb in cli(quizzes, db, verb, "sample/nll-input")
+    assert "undid the bury of sample/nll-input" in cli(quizzes, db, "undo")
+    assert "undid the suspend of sample/nll-input" in cli(quizzes, db, "undo")
+    assert "undid the review of sample/nll-input" in cli(quizzes, db, "undo")
+    assert "nothing to undo" in cli(quizzes, db, "undo")
+    assert "no exercise" in cli(quizzes, db, "reset", "sample/nope", code=2)

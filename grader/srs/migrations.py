@@ -202,7 +202,27 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: sqlite3.Connection) -> None:
+    """Every action a learner can undo (a review, bury, suspend, unsuspend, reset), with the values of
+    exactly the card columns it changed, so that undo takes back the last action of any kind and only
+    what that action changed. Earlier reviews are carried over as review actions."""
+    _run(
+        conn,
+        """
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            gid TEXT NOT NULL REFERENCES cards(gid),
+            kind TEXT NOT NULL,
+            at REAL NOT NULL,
+            review_id INTEGER,
+            before TEXT NOT NULL
+        );
+        INSERT INTO actions (gid, kind, at, review_id, before)
+            SELECT gid, 'review', reviewed_at, id, card_before FROM reviews ORDER BY id""",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

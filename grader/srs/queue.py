@@ -99,28 +99,29 @@ def counts(store: Store, now: datetime, settings: Settings) -> dict[str, tuple[i
 
 
 def bury(store: Store, gid: str, now: datetime, settings: Settings) -> None:
-    with store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET buried_until = ? WHERE gid = ?", (next_day(now, settings).timestamp(), gid)
-        )
+    _act(store, gid, "bury", now, buried_until=next_day(now, settings).timestamp())
 
 
-def set_suspended(store: Store, gid: str, suspended: bool) -> None:
-    with store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET suspended = ?, leech = CASE WHEN ? THEN leech ELSE 0 END WHERE gid = ?",
-            (int(suspended), int(suspended), gid),
-        )
+def set_suspended(store: Store, gid: str, suspended: bool, now: datetime) -> None:
+    """Suspend, or unsuspend (which also clears the leech mark, so the card is studied again)."""
+    values: dict[str, Any] = {"suspended": int(suspended)}
+    if not suspended:
+        values["leech"] = 0
+    _act(store, gid, "suspend" if suspended else "unsuspend", now, **values)
 
 
 def reset(store: Store, gid: str, now: datetime) -> None:
     """Forget the schedule (the history stays in the review log): the card is new again."""
+    _act(store, gid, "reset", now, state="new", step=None, stability=None, difficulty=None, due=now.timestamp(),
+         last_review=None, reps=0, lapses=0, suspended=0, leech=0, buried_until=0)  # fmt: skip
+
+
+def _act(store: Store, gid: str, kind: str, now: datetime, **values: Any) -> None:
+    from grader.srs.review_log import change
+
     with store.write() as conn:
-        conn.execute(
-            "UPDATE cards SET state = 'new', step = NULL, stability = NULL, difficulty = NULL, due = ?, "
-            "last_review = NULL, reps = 0, lapses = 0, suspended = 0, leech = 0, buried_until = 0 WHERE gid = ?",
-            (now.timestamp(), gid),
-        )
+        card = store.one("SELECT * FROM cards WHERE gid = ?", (gid,))
+        change(conn, card, values, kind, now.timestamp())
 
 
 def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:

@@ -1,8 +1,11 @@
-"""The review log: one row per rating, written with the card's new schedule in one transaction,
-and taken back by undo. As py-fsrs keeps its ReviewLog apart from its scheduler.
+"""The review log and the log of actions, and undo: one row per rating, written with the card's new
+schedule in one transaction. As py-fsrs keeps its ReviewLog apart from its scheduler.
 
-Each row keeps the card's schedule as it was before (`card_before`), so undo can put it back,
-and the per-day and per-tag counters move with it in the same transaction.
+Every action a learner can take back (a review, bury, suspend, unsuspend, reset) also writes an
+`actions` row holding the earlier values of exactly the card columns it changed. Undo takes the
+last action of any kind and restores only those columns (a suspend after a review is undone
+first, and undoing the review then leaves `suspended` alone); undoing a review also removes its
+row and moves the per-day and per-tag counters back, in the same transaction.
 """
 
 from __future__ import annotations
@@ -53,15 +56,12 @@ class Review:
 def record(
     conn: sqlite3.Connection, card: Any, review: Review, after: CardState, lapses: int, leech: bool
 ) -> None:
-    """Inside the caller's write transaction: the card's new schedule, the log row, the counters."""
-    conn.execute(
-        "UPDATE cards SET state = ?, step = ?, stability = ?, difficulty = ?, due = ?, last_review = ?, "
-        "reps = reps + 1, lapses = ?, leech = leech OR ?, suspended = suspended OR ?, buried_until = 0 "
-        "WHERE gid = ?",
-        (after.state, after.step, after.stability, after.difficulty, after.due, after.last_review,
-         lapses, leech, leech, review.gid),
-    )  # fmt: skip
-    conn.execute(
+    """Inside the caller's write transaction: the card's new schedule, the log rows, the counters."""
+    values = {"state": after.state, "step": after.step, "stability": after.stability,
+              "difficulty": after.difficulty, "due": after.due, "last_review": after.last_review,
+              "reps": card["reps"] + 1, "lapses": lapses, "leech": int(bool(card["leech"]) or leech),
+              "suspended": int(bool(card["suspended"]) or leech), "buried_until": 0}  # fmt: skip
+    cursor = conn.execute(
         "INSERT INTO reviews (gid, reviewed_at, day, rating, state_before, status, score, submits, "
         "failed_submits, hints_used, gave_up, seconds, answer, tags, fingerprint, due_after, card_before) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -70,28 +70,69 @@ def record(
          review.answer, json.dumps(review.tags), card["fingerprint"], after.due,
          json.dumps({c: card[c] for c in SCHEDULE})),
     )  # fmt: skip
+    change(conn, card, values, "review", review.reviewed_at, review_id=cursor.lastrowid)
     _bump(conn, review.day, card["state"], review.rating == "again", review.tags, +1)
 
 
-def undo_last(store: Store) -> str | None:
-    """Take back the last review: the card's schedule and the counters go back. Returns its gid."""
-    with store.write() as conn:
-        last = store.one(
-            "SELECT id, gid, day, rating, state_before, tags, card_before FROM reviews ORDER BY id DESC LIMIT 1"
+def change(
+    conn: sqlite3.Connection,
+    card: Any,
+    values: dict[str, Any],
+    kind: str,
+    at: float,
+    review_id: int | None = None,
+) -> None:
+    """Set `values` on the card and log the action with the earlier values of what it changed."""
+    changed = {column: card[column] for column, value in values.items() if card[column] != value}
+    if changed:
+        assignments = ", ".join(f"{column} = ?" for column in changed)
+        conn.execute(
+            f"UPDATE cards SET {assignments} WHERE gid = ?", [values[c] for c in changed] + [card["gid"]]
         )
+    conn.execute(
+        "INSERT INTO actions (gid, kind, at, review_id, before) VALUES (?, ?, ?, ?, ?)",
+        (card["gid"], kind, at, review_id, json.dumps(changed)),
+    )
+
+
+@dataclass(frozen=True)
+class Undone:
+    gid: str
+    kind: str  # review, bury, suspend, unsuspend, reset
+
+
+def undo_last(store: Store) -> Undone | None:
+    """Take back the last action of any kind: only the card columns it changed go back."""
+    with store.write() as conn:
+        last = store.one("SELECT id, gid, kind, review_id, before FROM actions ORDER BY id DESC LIMIT 1")
         if last is None:
             return None
-        before = json.loads(last["card_before"])
-        columns = [c for c in SCHEDULE if c in before]
-        conn.execute(
-            f"UPDATE cards SET {', '.join(f'{c} = ?' for c in columns)} WHERE gid = ?",
-            [before[c] for c in columns] + [last["gid"]],
-        )
-        conn.execute("DELETE FROM reviews WHERE id = ?", (last["id"],))
-        _bump(
-            conn, last["day"], last["state_before"], last["rating"] == "again", json.loads(last["tags"]), -1
-        )
-    return last["gid"]
+        before = json.loads(last["before"])
+        columns = [c for c in before if c in SCHEDULE]
+        if columns:
+            conn.execute(
+                f"UPDATE cards SET {', '.join(f'{c} = ?' for c in columns)} WHERE gid = ?",
+                [before[c] for c in columns] + [last["gid"]],
+            )
+        conn.execute("DELETE FROM actions WHERE id = ?", (last["id"],))
+        if last["review_id"] is not None:
+            _forget_review(conn, store, last["review_id"])
+    return Undone(last["gid"], last["kind"])
+
+
+def _forget_review(conn: sqlite3.Connection, store: Store, review_id: int) -> None:
+    review = store.one("SELECT day, rating, state_before, tags FROM reviews WHERE id = ?", (review_id,))
+    if review is None:
+        return
+    conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+    _bump(
+        conn,
+        review["day"],
+        review["state_before"],
+        review["rating"] == "again",
+        json.loads(review["tags"]),
+        -1,
+    )
 
 
 def _bump(

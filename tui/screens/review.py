@@ -314,12 +314,12 @@ class ReviewScreen(Screen[None]):
 
     # --- undo, bury, suspend, edit ----------------------------------------------------------
     def action_undo(self) -> None:
-        gid = self.app.study.undo(self.app.now())
-        if gid is None:
+        undone = self.app.study.undo(self.app.now())
+        if undone is None:
             self.notify("Nothing to undo.")
             return
-        entry = self.app.library.get(gid)
-        self.notify(f"Undid the review of {gid}.")
+        entry = self.app.library.get(undone.gid)
+        self.notify(f"Undid the {undone.kind} of {undone.gid}.")
         self.show_entry(entry if entry is not None else self._next_entry())
 
     def action_bury(self) -> None:
@@ -330,7 +330,7 @@ class ReviewScreen(Screen[None]):
 
     def action_suspend(self) -> None:
         if self.entry is not None and not self.practice:
-            self.app.study.suspend(self.entry.gid)
+            self.app.study.suspend(self.entry.gid, self.app.now())
             self.notify(f"Suspended {self.entry.gid}; unsuspend it from Browse.")
             self.show_entry(self._next_entry())
 
