@@ -17,5 +17,12 @@
     batch/        teachers' batch grading: runner, reader, worker, gradebook, report, result,
                   progress, distributed
 
-Nothing is imported here: an eager import would put its cost under every consumer.
+Nothing is imported here but `warnings` (already loaded by Python): an eager import would put its
+cost under every consumer.
 """
+
+import warnings
+
+# torch warns at import when numpy is missing; torchdrill never needs numpy (a plain `pip install`
+# has none), so the warning would only alarm a learner.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
