@@ -18,11 +18,11 @@ run: $(VENV)/.installed
 	$(VENV)/bin/torchdrill
 
 test: lint
-	$(PY) -m pytest -q -n auto
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 # The inner loop: everything but the tests marked slow (a Dask cluster, kill-and-resume, installs).
 test-quick: lint
-	$(PY) -m pytest -q -n auto -m "not slow"
+	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check grader tui tests bench
