@@ -14,8 +14,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# In a checkout the history stays in data/ (git-ignored); an installed torchdrill keeps it in the
+# user's data directory (torchdrill doctor says where).
 run: $(VENV)/.installed
-	$(VENV)/bin/torchdrill
+	$(VENV)/bin/torchdrill --db data/torchdrill.db
 
 test: lint
 	$(PY) -m pytest -q -n auto --dist worksteal

@@ -17,7 +17,7 @@ import click
 
 from grader.deck.kinds import KINDS
 from grader.errors import UsageError
-from grader.paths import DB_ENV, DEFAULT_QUIZZES, default_db
+from grader.paths import DB_ENV, deck_roots, default_db
 from grader.srs.rating import RATINGS
 
 if TYPE_CHECKING:  # the study commands import these when they run; --help stays light
@@ -26,12 +26,15 @@ if TYPE_CHECKING:  # the study commands import these when they run; --help stays
     from grader.srs.stats import Stats
     from grader.study import Recorded, Study
 
-QUIZZES_HELP = "Directory of YAML decks (default: ./quizzes)."
+QUIZZES_HELP = (
+    "A folder of YAML decks; repeat for several (default: TORCHDRILL_QUIZZES, else ./quizzes, "
+    "else the bundled decks)."
+)
 
 
 def quizzes_option(f: Any) -> Any:
     return click.option(
-        "--quizzes", "quizzes", type=click.Path(path_type=Path), default=None, help=QUIZZES_HELP
+        "--quizzes", "quizzes", type=click.Path(path_type=Path), multiple=True, help=QUIZZES_HELP
     )(f)
 
 
@@ -42,7 +45,7 @@ def db_option(f: Any) -> Any:
         "--db",
         type=click.Path(path_type=Path),
         default=None,
-        help=f"SQLite file of your reviews (env {DB_ENV}; default data/torchdrill.db).",
+        help=f"SQLite file of your reviews (env {DB_ENV}; default: your data directory, see `torchdrill doctor`).",
     )(f)
 
 
@@ -52,15 +55,26 @@ def _root_option(name: str) -> Any:
     return ctx.find_root().params.get(name) if ctx is not None else None
 
 
-def _quizzes(path: Path | None) -> Path:
-    path = path or _root_option("quizzes") or DEFAULT_QUIZZES
-    if not path.exists():
-        raise UsageError(f"no decks at {path}: pass --quizzes DIR, or run from a directory that has quizzes/")
-    return path
+def _quizzes(given: tuple[Path, ...] = ()) -> list[Path]:
+    """The deck folders: this command's --quizzes, the root's, TORCHDRILL_QUIZZES, ./quizzes, the bundled."""
+    roots = deck_roots(list(given) or list(_root_option("quizzes") or ()))
+    if not roots:
+        raise UsageError("no decks found: pass --quizzes DIR, set TORCHDRILL_QUIZZES, or reinstall torchdrill "
+                         "(its bundled decks are missing)")  # fmt: skip
+    missing = [r for r in roots if not r.exists()]
+    if missing:
+        raise UsageError(
+            f"no decks at {missing[0]}: check the path given with --quizzes or TORCHDRILL_QUIZZES"
+        )
+    return roots
 
 
 def _db(path: Path | None) -> Path:
-    return path or _root_option("db") or default_db()
+    chosen = path or _root_option("db")
+    if chosen is not None and not chosen.parent.exists():
+        # An explicit path with a typo must not quietly start a new, empty history.
+        raise UsageError(f"cannot use the database {chosen}: its folder {chosen.parent} does not exist")
+    return chosen or default_db()
 
 
 class Group(click.Group):
@@ -98,7 +112,7 @@ class Group(click.Group):
 @db_option
 @click.option("--debug", is_flag=True, help="Show Python tracebacks instead of short messages.")
 @click.pass_context
-def main(ctx: click.Context, quizzes: Path | None, db: Path | None, debug: bool) -> None:
+def main(ctx: click.Context, quizzes: tuple[Path, ...], db: Path | None, debug: bool) -> None:
     """torchdrill: spaced-repetition drills for the nuts and bolts of PyTorch.
 
     Run without a command to open the terminal app on the decks in ./quizzes.
@@ -130,7 +144,7 @@ def main(ctx: click.Context, quizzes: Path | None, db: Path | None, debug: bool)
 @click.option("--quick", is_flag=True, help="Only the schema and ids; run no code.")
 @db_option
 def validate(
-    paths: tuple[Path, ...], quizzes: Path | None, device: str | None, quick: bool, db: Path | None
+    paths: tuple[Path, ...], quizzes: tuple[Path, ...], device: str | None, quick: bool, db: Path | None
 ) -> None:
     """Check decks as an author would want.
 
@@ -140,7 +154,7 @@ def validate(
     """
     from grader.authoring.validate import run_validate
 
-    targets = list(paths) or [_quizzes(quizzes)]
+    targets = list(paths) or _quizzes(quizzes)
     sys.exit(run_validate(targets, device=device, run_code=not quick, echo=click.echo))
 
 
@@ -182,7 +196,7 @@ def validate(
 @db_option
 def grade(
     submissions: Path,
-    quizzes: Path | None,
+    quizzes: tuple[Path, ...],
     out: tuple[Path, ...],
     formats: tuple[str, ...],
     workers: int | None,
@@ -222,7 +236,7 @@ def grade(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of {exercise, kind, due}.")
 @quizzes_option
 @db_option
-def due(deck: str | None, as_json: bool, quizzes: Path | None, db: Path | None) -> None:
+def due(deck: str | None, as_json: bool, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """List the exercises due now (and today's new ones), most overdue first."""
     library = _library(_quizzes(quizzes))
     if deck is not None and library.deck(deck) is None:
@@ -278,7 +292,7 @@ def review(
     rating: str | None,
     as_json: bool,
     device: str | None,
-    quizzes: Path | None,
+    quizzes: tuple[Path, ...],
     db: Path | None,
 ) -> None:
     """Grade one answer as the app would, record the review, print the verdict and next due date.
@@ -313,7 +327,11 @@ def review(
     )
     with _open_study(library, _db(db)) as study:
         suggested = study.suggest(attempt)
-        recorded = study.record(exercise, attempt, rating or suggested, _now())
+        try:
+            recorded = study.record(exercise, attempt, rating or suggested, _now())
+        except sqlite3.OperationalError as e:  # a read-only file or folder, a full disk
+            raise UsageError(f"could not record the review in {study.store.path}: {e}; graded {verdict.status if verdict else 'a card'}, "
+                             "nothing recorded") from None  # fmt: skip
     out = {
         "exercise": exercise,
         "status": verdict.status if verdict else None,
@@ -384,7 +402,7 @@ def _print_review(out: dict[str, Any], recorded: Recorded) -> None:
 @click.argument("exercise")
 @quizzes_option
 @db_option
-def show(exercise: str, quizzes: Path | None, db: Path | None) -> None:
+def show(exercise: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Print an exercise as the learner sees it: its prompt, its setup, and for a card the back.
 
     Studying from your own editor: read it here, answer with `torchdrill review ID --answer ...`.
@@ -429,7 +447,7 @@ def _card_action(verb: str, help_text: str) -> None:
     @click.argument("exercise")
     @quizzes_option
     @db_option
-    def action(exercise: str, quizzes: Path | None, db: Path | None) -> None:
+    def action(exercise: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
         library = _library(_quizzes(quizzes))
         with _open_study(library, _db(db)) as study:
             getattr(study, verb)(exercise, _now())
@@ -445,7 +463,7 @@ _card_action("reset", "Forget a card's schedule (its history stays): it is new a
 @main.command()
 @quizzes_option
 @db_option
-def undo(quizzes: Path | None, db: Path | None) -> None:
+def undo(quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Take back the last action of any kind (a review, bury, suspend, unsuspend, reset), and only
     what it changed."""
     library = _library(_quizzes(quizzes))
@@ -458,7 +476,7 @@ def undo(quizzes: Path | None, db: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @quizzes_option
 @db_option
-def stats(as_json: bool, quizzes: Path | None, db: Path | None) -> None:
+def stats(as_json: bool, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Reviews per day, true retention, the due forecast for 30 days, the weakest tags."""
     library = _library(_quizzes(quizzes))
     with _open_study(library, _db(db)) as study:
@@ -501,10 +519,10 @@ def _ago(delta: timedelta) -> str:
     return "due now" if delta < timedelta(minutes=1) else f"{label(delta)} overdue"
 
 
-def _library(quizzes_dir: Path) -> Library:
+def _library(roots: list[Path]) -> Library:
     from grader.deck.loader import load_library
 
-    library = load_library([quizzes_dir])
+    library = load_library(roots)
     for problem in library.problems:
         click.echo(f"warning: {problem}", err=True)
     return library
@@ -528,12 +546,14 @@ def _open_study(library: Library, db_path: Path) -> Study:
 )
 @quizzes_option
 @db_option
-def doctor(device: str | None, quizzes: Path | None, db: Path | None) -> None:
+def doctor(device: str | None, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Show which sandbox protections are active on this machine, and the grading device."""
     from grader.engine.doctor import run_doctor
 
     try:
-        run_doctor(quizzes or _root_option("quizzes") or DEFAULT_QUIZZES, device=device, echo=click.echo)
+        # The doctor works without decks too: finding them is one of the things it reports.
+        run_doctor(deck_roots(list(quizzes) or list(_root_option("quizzes") or ())), device=device,
+                   echo=click.echo, db=_db(db))  # fmt: skip
     except RuntimeError as e:
         raise UsageError(str(e)) from None
 
@@ -552,7 +572,7 @@ def schema(db: Path | None) -> None:
 @click.argument("target", metavar="DECK/ID")
 @quizzes_option
 @db_option
-def new(kind: str, target: str, quizzes: Path | None, db: Path | None) -> None:
+def new(kind: str, target: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Append a commented skeleton exercise of KIND to the deck file, ready to edit.
 
     The deck file is the one whose deck is DECK, or quizzes/DECK.yaml, created if needed.
@@ -560,7 +580,8 @@ def new(kind: str, target: str, quizzes: Path | None, db: Path | None) -> None:
     """
     from grader.authoring.skeletons import new_exercise
 
-    path = new_exercise(kind, target, quizzes or DEFAULT_QUIZZES)
+    roots = list(quizzes) or list(_root_option("quizzes") or ()) or [Path("quizzes")]
+    path = new_exercise(kind, target, roots[0])
     click.echo(f"added {kind} exercise {target} to {path}; edit it, then run: torchdrill validate {path}")
 
 

@@ -348,3 +348,41 @@ def test_blanks_keep_to_their_place_in_every_position() -> None:
     for template, blanks in bad:
         with pytest.raises(BlankError):
             fill(template, blanks)
+
+
+# -- decks stay secret wherever they live (issue: installable anywhere) ---------------------------------------
+@pytest.mark.parametrize(
+    "where", ["inside the Python installation", "a --quizzes folder", "TORCHDRILL_QUIZZES"]
+)
+def test_no_deck_file_can_be_read_from_inside_a_child(where: str, tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    from support import SAMPLE
+
+    from grader.paths import deck_roots
+
+    if where == "inside the Python installation":  # as bundled decks sit: <prefix>/share/torchdrill/quizzes
+        folder = Path(sys.prefix) / "share" / f"torchdrill-test-{os.getpid()}" / "quizzes"
+    else:
+        folder = tmp_path / "decks"
+    folder.mkdir(parents=True)
+    try:
+        (folder / "sample.yaml").write_text(SAMPLE.read_text() + "\n# SECRET-DECK-MARKER\n")
+        if where == "TORCHDRILL_QUIZZES":
+            monkeypatch.setenv("TORCHDRILL_QUIZZES", str(folder))
+        roots = deck_roots([folder] if where == "a --quizzes folder" else [])
+        if where == "inside the Python installation":
+            roots = [folder]
+        steal = (
+            f"import os\nfor p in ({str(folder / 'sample.yaml')!r}, {str(folder)!r}, {str(folder.parent)!r}):\n"
+            "    try:\n        print(open(p).read() if os.path.isfile(p) else os.listdir(p))\n"
+            "    except OSError as e:\n        print('refused', e)\n"
+        )
+        with Grader(load_library(roots), "cpu") as g:
+            verdict = g.grade(GID, steal + HONEST)
+        assert verdict.status == "passed" and "SECRET-DECK-MARKER" not in verdict.stdout
+        assert "sample.yaml" not in verdict.stdout.replace(str(folder / "sample.yaml"), "")
+    finally:
+        shutil.rmtree(
+            folder.parent if where == "inside the Python installation" else folder, ignore_errors=True
+        )

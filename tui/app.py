@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from grader.deck.loader import Library
+from grader.paths import as_roots
 from tui.messages import DecksChanged, GraderStateChanged
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class TorchDrillApp(App[None]):
 
     def __init__(
         self,
-        quizzes: Path,
+        quizzes: Path | list[Path],
         db: Path,
         grader: GraderHandle | None = None,
         *,
@@ -58,7 +59,7 @@ class TorchDrillApp(App[None]):
     ) -> None:
         """Tests inject a grader, a study and a fixed clock; the CLI passes only the two paths."""
         super().__init__()
-        self.quizzes = quizzes
+        self.quizzes = as_roots(quizzes)
         self.db = db
         self.clock = clock
         self.grader = grader
@@ -92,7 +93,7 @@ class TorchDrillApp(App[None]):
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         from grader.deck.loader import deck_signature
 
-        return deck_signature([self.quizzes])
+        return deck_signature(self.quizzes)
 
     def _reload_if_decks_changed(self) -> None:
         signature = self._signature()
@@ -105,7 +106,7 @@ class TorchDrillApp(App[None]):
     def _load_library(self) -> Library:
         from grader.deck.loader import load_library
 
-        return load_library([self.quizzes])
+        return load_library(self.quizzes)
 
     @work(thread=True, exclusive=True, group="grader-start")
     def _warm_grader(self) -> None:
@@ -258,6 +259,6 @@ class TorchDrillApp(App[None]):
                     pass
 
 
-def run_app(quizzes: Path, db: Path) -> None:
+def run_app(quizzes: list[Path], db: Path) -> None:
     Path(db).parent.mkdir(parents=True, exist_ok=True)
-    TorchDrillApp(Path(quizzes), Path(db)).run()
+    TorchDrillApp(quizzes, Path(db)).run()

@@ -25,7 +25,7 @@ _graders: dict[tuple[str, str | None], Any] = {}
 
 
 def grade_on_cluster(
-    tasks: Iterable[tuple], quizzes: Path, scheduler: str, device: str | None, window: int = 2000
+    tasks: Iterable[tuple], quizzes: list[Path], scheduler: str, device: str | None, window: int = 2000
 ) -> Iterator[tuple]:
     """Yield (key, verdict, ok) for each task as the cluster finishes it (any order)."""
     try:
@@ -71,11 +71,15 @@ def _result(future: Any, scheduler: str) -> tuple:
         raise UsageError(f"the cluster at {scheduler} could not grade: {type(e).__name__}: {e}") from e
 
 
-def read_decks(quizzes: Path) -> dict[str, str]:
-    """Every deck file under `quizzes`, by its path relative to it (as the loader finds them)."""
-    files = [quizzes] if quizzes.is_file() else sorted(quizzes.rglob("*.yaml"))
-    root = quizzes.parent if quizzes.is_file() else quizzes
-    return {str(f.relative_to(root)): f.read_text(encoding="utf-8") for f in files}
+def read_decks(quizzes: list[Path]) -> dict[str, str]:
+    """Every deck file under each folder, by `<folder number>/<path relative to it>` (as the loader
+    finds them; the number keeps two folders' files apart)."""
+    decks = {}
+    for number, root in enumerate(quizzes):
+        files = [root] if root.is_file() else sorted(root.rglob("*.yaml"))
+        base = root.parent if root.is_file() else root
+        decks.update({f"{number}/{f.relative_to(base)}": f.read_text(encoding="utf-8") for f in files})
+    return decks
 
 
 def grade_remote(

@@ -24,6 +24,7 @@ from grader.batch.result import Result, summarize, summary_table
 from grader.deck.fingerprint import content_hash
 from grader.deck.loader import Library, load_library
 from grader.errors import UsageError
+from grader.paths import as_roots
 
 Echo = Callable[..., Any]
 # (key, exercise id, answer) in; (key, verdict as JSON, whether it may be recorded) out
@@ -42,7 +43,7 @@ class BatchOutcome:
 
 def run_batch(
     submissions: Path,
-    quizzes: Path,
+    quizzes: Path | Sequence[Path],
     *,
     out: Path | Sequence[Path] | None = None,
     workers: int | None = None,
@@ -62,7 +63,8 @@ def run_batch(
     outputs = _outputs(out, formats)
     if scheduler and workers:
         print("note: --workers is ignored with --scheduler: the cluster's workers grade", file=sys.stderr)
-    library = load_library([quizzes])
+    roots = as_roots(quizzes)
+    library = load_library(roots)
     subs = read_submissions(submissions, library)
     versions = _versions(library, subs)
     book = Gradebook(db, group=pipelined) if db is not None else None
@@ -78,7 +80,7 @@ def run_batch(
 
         bar = Progress(len(tasks), tty=progress)
         try:
-            for done in _grade(tasks, quizzes, workers, device, scheduler, pipelined):
+            for done in _grade(tasks, roots, workers, device, scheduler, pipelined):
                 record(done)
                 bar.advance()
         finally:
@@ -141,7 +143,7 @@ def _result(sub: Submission, verdicts: dict[Key, dict[str, Any]], known: dict[Ke
 
 def _grade(
     tasks: list[Task],
-    quizzes: Path,
+    quizzes: list[Path],
     workers: int | None,
     device: str | None,
     scheduler: str | None,
@@ -160,7 +162,7 @@ def _grade(
 
 
 def grade_locally(
-    tasks: Iterable[Task], quizzes: Path, workers: int, device: str | None, pipelined: bool = True
+    tasks: Iterable[Task], quizzes: list[Path], workers: int, device: str | None, pipelined: bool = True
 ) -> Iterator[Done]:
     """Grade on `workers` spawned processes, yielding each verdict as soon as it is ready (any order)."""
     from grader.batch.worker import grade_one, init_worker
@@ -169,7 +171,7 @@ def grade_locally(
         workers,
         mp_context=get_context("spawn"),
         initializer=init_worker,
-        initargs=(str(quizzes.resolve()), device, pipelined),
+        initargs=([str(q.resolve()) for q in quizzes], device, pipelined),
     )
     window = workers * 4  # enough to keep every worker busy; bounded, so millions of tasks fit in memory
     pending: dict[Future, Key] = {}

@@ -17,7 +17,7 @@ from typing import Any
 _grader: Any = None
 
 
-def init_worker(quizzes: str, device: str | None, pipelined: bool = True) -> None:
+def init_worker(quizzes: list[str], device: str | None, pipelined: bool = True) -> None:
     """Process initializer: build this process's Grader; Ctrl-C is the parent's to handle."""
     global _grader
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -27,7 +27,7 @@ def init_worker(quizzes: str, device: str | None, pipelined: bool = True) -> Non
     # Pipelined: two spares, so the zygote forks and confines the next child while this one grades,
     # and no warm-up trial, which buys a learner latency with CPU that a batch needs for throughput.
     spares, warm = (2, False) if pipelined else (1, True)
-    _grader = Grader(load_library([Path(quizzes)]), device, spares=spares, warm=warm)
+    _grader = Grader(load_library([Path(q) for q in quizzes]), device, spares=spares, warm=warm)
     atexit.register(_grader.close)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 

@@ -12,11 +12,13 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from grader.engine.verdict import Verdict
+from grader.paths import as_roots
 
 
 class GraderUnavailable(RuntimeError):
@@ -24,8 +26,8 @@ class GraderUnavailable(RuntimeError):
 
 
 class GraderClient:
-    def __init__(self, quizzes: Path, device: str | None = None) -> None:
-        self.quizzes = Path(quizzes)
+    def __init__(self, quizzes: Path | Sequence[Path], device: str | None = None) -> None:
+        self.quizzes = as_roots(quizzes)
         self.requested_device = device
         self.state = "stopped"
         self.device: str | None = None
@@ -44,7 +46,8 @@ class GraderClient:
                 return
             self._ready.clear()
             self._set_state("starting")
-            args = [sys.executable, "-m", "grader.engine.service", "--quizzes", str(self.quizzes)]
+            args = [sys.executable, "-m", "grader.engine.service"]
+            args += [part for root in self.quizzes for part in ("--quizzes", str(root.resolve()))]
             if self.requested_device:
                 args += ["--device", self.requested_device]
             self._proc = subprocess.Popen(

@@ -72,17 +72,34 @@ observe("capabilities", [l.split()[1] for l in open("/proc/self/status") if l.st
 """
 
 
-def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = print) -> None:
+def run_doctor(
+    quizzes: list[Path], device: str | None, echo: Callable[..., None] = print, db: Path | None = None
+) -> None:
+    """The one place to look when something is off: versions, where things are, the grading device
+    and why, and each sandbox protection tried from inside a child, with what fixes a missing one."""
     from grader.deck.loader import load_library
     from grader.engine.grader import Grader
+    from grader.paths import describe_roots
     from grader.sandbox import wire
 
-    library = load_library([quizzes]) if quizzes.exists() else load_library([])
+    echo(_versions())
+    library = load_library([q for q in quizzes if q.exists()])
+    if not quizzes:
+        echo("decks: none found; to fix: pass --quizzes DIR, set TORCHDRILL_QUIZZES, or reinstall torchdrill")
+    else:
+        problems = (
+            f"; {len(library.problems)} with problems: run torchdrill validate" if library.problems else ""
+        )
+        echo(
+            f"decks: {describe_roots(quizzes)} ({len(library.decks)} decks, {len(library.entries)} exercises{problems})"
+        )
+    if db is not None:
+        echo(f"database: {db}" + ("" if db.exists() else " (created on first use)"))
     deck_file = next((str(d.path.resolve()) for d in library.decks), None)
     with Grader(library, device) as grader:
         grader.start()
         protections = grader.sandbox.protections
-        echo(f"grading device: {grader.device}")
+        echo(f"grading device: {grader.device} ({_device_reason(device, grader.device)})")
         outcome = grader.sandbox.run(
             {
                 "setup": f"DECK = {deck_file or '/etc/hostname'!r}",
@@ -101,13 +118,60 @@ def run_doctor(quizzes: Path, device: str | None, echo: Callable[..., None] = pr
         value = test(protections, observed)
         note = "" if value is True else f"  <- not active{': ' + value if isinstance(value, str) else ''}"
         echo(f"  [{'x' if value is True else ' '}] {label}{note}")
-    caps = {"0000000000000000": "no capabilities"}.get(
-        observed.get("capabilities"), f"capabilities {observed.get('capabilities')}"
-    )
     echo(
-        f"  learner code runs as uid {observed.get('uid', '?')} with {caps}; "
-        f"Landlock ABI {protections.get('landlock_abi', 0)}"
+        f"  learner code runs as {_identity(observed, protections)}; Landlock ABI {protections.get('landlock_abi', 0)}"
     )
+    for hint in _fixes(protections, observed):
+        echo(f"  to fix: {hint}")
+
+
+def _versions() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("torchdrill", "torch", "textual", "fsrs"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} not installed")
+    return f"python {platform.python_version()}; " + "; ".join(found)
+
+
+def _device_reason(asked: str | None, device: str) -> str:
+    if asked:
+        return f"asked for with --device {asked}"
+    import torch
+
+    if device == "cpu":
+        built = "torch was built without CUDA" if torch.version.cuda is None else "torch sees no CUDA device"
+        return f"{built}: install a CUDA build of torch to grade on a GPU"
+    return "CUDA is available, so it is the default"
+
+
+def _identity(observed: dict[str, Any], protections: dict[str, Any]) -> str:
+    uid, caps = observed.get("uid", "?"), observed.get("capabilities")
+    if protections.get("real_root") is False and uid == 0:
+        # As a user, the zygote made a user namespace: uid 0 there is the user outside, nothing more.
+        return "uid 0 inside its own user namespace (your own user outside it, with no rights beyond yours)"
+    what = "no capabilities" if caps == "0000000000000000" else f"capabilities {caps}"
+    return f"uid {uid} with {what}"
+
+
+def _fixes(protections: dict[str, Any], observed: dict[str, Any]) -> list[str]:
+    hints = []
+    if protections.get("pid_namespace") is not True:
+        hints.append("allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or the "
+                     "AppArmor rule kernel.apparmor_restrict_unprivileged_userns=0), or run the grader as root")  # fmt: skip
+    if protections.get("landlock_abi", 0) == 0:
+        hints.append(
+            "a Linux kernel >= 5.13 with Landlock enabled (lsm=landlock,...) bounds what a child reads"
+        )
+    if protections.get("cgroup") is not True:
+        hints.append(
+            "grade as root, or from a systemd unit with Delegate=yes, for a memory cgroup per submission"
+        )
+    return hints
 
 
 def _observations(outcome: Any, wire: Any) -> dict[str, Any]:

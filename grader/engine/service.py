@@ -16,7 +16,7 @@ from grader.deck.loader import load_library
 from grader.engine.grader import Grader
 
 
-def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
+def serve(quizzes: list[Path], device: str | None, stdin: Any, stdout: Any) -> None:
     """Answer `grade` and `reload` requests until the client closes our stdin."""
 
     def say(message: dict[str, Any]) -> None:
@@ -24,7 +24,7 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
         stdout.flush()
 
     try:
-        grader = Grader(load_library([quizzes]), device, sources=[quizzes])
+        grader = Grader(load_library(quizzes), device, sources=quizzes)
         grader.start()
     except Exception as e:  # noqa: BLE001 - reported to the UI, which shows it and carries on
         say({"failed": f"{type(e).__name__}: {e}"})
@@ -55,7 +55,9 @@ def serve(quizzes: Path, device: str | None, stdin: Any, stdout: Any) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="torchdrill's grader service (started by the app)")
-    parser.add_argument("--quizzes", type=Path, required=True)
+    parser.add_argument(
+        "--quizzes", type=Path, action="append", required=True, help="a deck folder (repeatable)"
+    )
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
     serve(args.quizzes, args.device, sys.stdin, sys.stdout)

@@ -405,13 +405,32 @@ def read_roots(exclude: list[Path]) -> list[str]:
         "/dev/zero",
     }
     banned = [p.resolve() for p in exclude]
-    out = []
-    for c in sorted(candidates):
+    out: set[str] = set()
+    for c in candidates:
         path = Path(c)
-        if not path.exists():
+        if path.exists():
+            out.update(_without(path.resolve(), banned))
+    return sorted(out)
+
+
+def _without(root: Path, banned: list[Path]) -> list[str]:
+    """`root`, or, where a banned folder (the decks) lies inside it, the entries of `root` but the
+    branch that leads there, recursively: Landlock can only allow, so the decks are carved out by
+    allowing their siblings. (Decks bundled in `<prefix>/share/torchdrill` cost a handful of rules.)"""
+    if root in banned:
+        return []
+    inside = [b for b in banned if b.is_relative_to(root)]
+    if not inside:
+        return [str(root)]
+    try:
+        entries = list(root.iterdir()) if root.is_dir() else []
+    except OSError:
+        return []
+    out = []
+    for entry in entries:
+        try:
+            target = entry.resolve()  # a link is allowed as what it leads to, and checked as that
+        except OSError:
             continue
-        resolved = path.resolve()
-        if any(resolved == b or b.is_relative_to(resolved) for b in banned):
-            continue  # a root that contains the decks would open them to learner code
-        out.append(str(path))
+        out += _without(target, inside) if any(b.is_relative_to(target) for b in inside) else [str(target)]
     return out
