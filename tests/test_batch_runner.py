@@ -176,7 +176,7 @@ def graded_rows(db: Path) -> int:
 def test_a_run_killed_halfway_resumes_with_nothing_graded_twice_or_lost(
     tmp_path: Path, sample_quizzes: Path, sig: signal.Signals
 ) -> None:
-    n = 240
+    n = 120
     subs = tmp_path / "s.jsonl"
     wrong = "def mse(a, b):\n    return (a - b).abs().mean()\n"
     subs.write_text(

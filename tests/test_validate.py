@@ -13,6 +13,18 @@ from grader.deck.loader import load_library
 from grader.engine.grader import Grader
 
 TORCHDRILL = [sys.executable, "-m", "grader.cli"]
+
+
+def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in this process (torch is imported here already); one test below runs it for real."""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 TEACHING = "    hints: [h]\n    explanation: e\n    tags: [t]\n"
 
 
@@ -71,7 +83,7 @@ def test_a_sound_exercise_has_no_problems(tmp_path: Path) -> None:
 
 def test_missing_teaching_is_a_warning_and_exits_0(tmp_path: Path) -> None:
     (tmp_path / "bare.yaml").write_text(code_exercise().replace(TEACHING, ""))
-    result = subprocess.run([*TORCHDRILL, "validate", str(tmp_path)], capture_output=True, text=True)
+    result = in_process("validate", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("warning:") == 3 and "no hints" in result.stdout
 
@@ -86,9 +98,7 @@ def test_broken_decks_exit_1_with_one_located_line_each(tmp_path: Path, sample_q
     }
     for name, text in broken.items():
         (tmp_path / name).write_text(text)
-    result = subprocess.run(
-        [*TORCHDRILL, "validate", "--quick", str(tmp_path)], capture_output=True, text=True
-    )
+    result = in_process("validate", "--quick", str(tmp_path))
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if ": warning: " not in line]
     assert len(errors) == len(broken)
@@ -100,7 +110,7 @@ def test_broken_decks_exit_1_with_one_located_line_each(tmp_path: Path, sample_q
 
 
 def test_validate_of_a_missing_path_exits_1_with_a_message(tmp_path: Path) -> None:
-    result = subprocess.run([*TORCHDRILL, "validate", str(tmp_path / "nope")], capture_output=True, text=True)
+    result = in_process("validate", str(tmp_path / "nope"))
     assert result.returncode == 1 and "no such file or directory" in result.stdout
 
 

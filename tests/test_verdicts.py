@@ -43,9 +43,18 @@ def test_a_reference_that_raises_is_broken_not_the_learners_error(trust) -> None
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, env=env
-    )
+    """The command line: in this process (torch is already imported here) unless an environment of
+    its own is needed, then as a real subprocess."""
+    if env is not None:
+        return subprocess.run(
+            [sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, env=env
+        )
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def reviews(db: Path) -> int:
