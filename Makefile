@@ -19,12 +19,14 @@ install: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/torchdrill --db data/torchdrill.db
 
+# Three workers on these 2-core machines: a third fills the time the others wait on subprocesses
+# (sandboxes, CLI runs). worksteal: the tests' lengths are uneven.
 test: lint
-	$(PY) -m pytest -q -n auto --dist worksteal
+	$(PY) -m pytest -q -n 3 --dist worksteal
 
 # The inner loop: everything but the tests marked slow (a Dask cluster, kill-and-resume, installs).
 test-quick: lint
-	$(PY) -m pytest -q -n auto --dist worksteal -m "not slow"
+	$(PY) -m pytest -q -n 3 --dist worksteal -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check grader tui tests bench
