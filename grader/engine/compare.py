@@ -227,20 +227,6 @@ def _item(x: torch.Tensor) -> str:
     return str(value)
 
 
-def excerpt(t: torch.Tensor) -> str:
-    with _printoptions():
-        text = " ".join(repr(t).split())
-    return text if len(text) <= 160 else text[:159] + "…"
-
-
-class _printoptions:
-    def __enter__(self) -> None:
-        torch.set_printoptions(precision=4, threshold=8, edgeitems=2, linewidth=160)
-
-    def __exit__(self, *exc: object) -> None:
-        torch.set_printoptions(profile="default")
-
-
 # -- predict: what the learner typed against the evaluated truth --------------------------------------
 def values_equal(truth: Any, typed: Any, tol: float, rtol: float, path: str = "") -> str | None:
     """None when `typed` (from literals.parse_printed) is the truth; otherwise what is off.

@@ -88,37 +88,20 @@ def _message(result: harness.TrialResult, index: int) -> bytes:
     try:
         body = json.dumps(result.to_message(index), separators=(",", ":"), allow_nan=False).encode()
     except (TypeError, ValueError) as e:
-        body = json.dumps(
-            {
-                "trial": index,
-                "observations": [],
-                "stdout": "",
-                "memory": False,
-                "error": {
-                    "type": "ResultError",
-                    "message": f"the result could not be sent: {e}",
-                    "frames": [],
-                    "where": "the harness",
-                },
-            }
-        ).encode()
+        body = _error(index, "ResultError", f"the result could not be sent: {e}", "the harness")
     if len(body) > wire.MAX_MESSAGE_BYTES:
-        body = json.dumps(
-            {
-                "trial": index,
-                "observations": [],
-                "stdout": "",
-                "memory": False,
-                "error": {
-                    "type": "ResultTooLarge",
-                    "frames": [],
-                    "where": "your code",
-                    "message": f"the observations are {len(body) // 1024} KiB; the limit is "
-                    f"{wire.MAX_MESSAGE_BYTES // 1024} KiB",
-                },
-            }
-        ).encode()
+        limit = wire.MAX_MESSAGE_BYTES // 1024
+        body = _error(index, "ResultTooLarge", f"the observations are {len(body) // 1024} KiB; the limit is {limit} KiB",
+                      "your code")  # fmt: skip
     return struct.pack(">I", len(body)) + body
+
+
+def _error(index: int, kind: str, message: str, where: str) -> bytes:
+    """A trial's message that carries only an error the harness met while reporting."""
+    error = {"type": kind, "message": message, "frames": [], "where": where}
+    return json.dumps(
+        {"trial": index, "observations": [], "stdout": "", "memory": False, "error": error}
+    ).encode()
 
 
 def _send(fd: int, data: bytes) -> None:

@@ -202,21 +202,6 @@ def _become_nobody(keep: int) -> bool:
     return True
 
 
-def python_world_readable() -> bool:
-    """Whether `nobody` can reach the interpreter's files (a pyenv under /root cannot)."""
-    import stat
-
-    for root in {sys.base_prefix, sys.prefix}:
-        path = Path(root).resolve()
-        for part in [path, *path.parents]:
-            try:
-                if not part.stat().st_mode & stat.S_IXOTH:
-                    return False
-            except OSError:
-                return False
-    return True
-
-
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
