@@ -6,12 +6,14 @@ Each rule takes the reference's observations, run in the trusted grader, and say
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import replace
 from typing import Any
 
 import torch
 
 from grader.deck.model import Code, Expr, Fill
+from grader.engine.allow import bound_names, normal
 from grader.engine.compare import first_difference
 from grader.engine.forbid import resolve
 from grader.engine.program import plan
@@ -129,7 +131,8 @@ def _zeros(v: Any) -> Any:
 
 
 def unresolved_forbids(ex: Expr | Fill | Code) -> list[str]:
-    """Dotted names must name something in torch; plain names must be assigned by setup."""
+    """Dotted names in forbid and allow must name something; plain ones must be assigned by setup
+    (or, in allow, be a builtin such as `len`)."""
     assigned = _assigned_names(ex.setup)
     bad = []
     for name in ex.forbid:
@@ -138,19 +141,14 @@ def unresolved_forbids(ex: Expr | Fill | Code) -> list[str]:
                 bad.append(f"forbid entry {name!r} does not resolve to anything: check the spelling")
         elif name not in assigned and resolve(name) is None:
             bad.append(f"forbid entry {name!r} is neither a module nor a name that setup assigns")
+    for name in ex.allow or []:
+        if resolve(normal(name)) is None and not hasattr(builtins, name) and name not in assigned:
+            bad.append(f"allow entry {name!r} does not resolve to anything: check the spelling")
     return bad
 
 
 def _assigned_names(source: str) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-    return names
+    return bound_names(ast.parse(source))
 
 
 def missing_teaching(ex: Any) -> list[str]:

@@ -9,7 +9,7 @@ import ast
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from grader.deck.kinds import EXECUTABLE_KINDS
 
@@ -160,6 +160,11 @@ class Executable(Exercise):
     trials: int = Field(default=3, ge=1, le=50)
     params: dict[str, list[Any]] = Field(default_factory=dict, description="name -> values drawn per trial")
     forbid: list[str] = Field(default_factory=list, description="dotted API names or plain setup names")
+    allow: list[str] | None = Field(
+        default=None,
+        description="when given, the only torch names and tensor attributes the answer may use "
+        "(torch.arange, Tensor.shape), besides operators, indexing and setup's names",
+    )
     tolerance: float = Field(default=1e-5, ge=0)
     rtol: float = Field(default=1.3e-6, ge=0)
     timeout: float = Field(default=5.0, gt=0, le=120, description="seconds per trial")
@@ -184,12 +189,12 @@ class Executable(Exercise):
                 raise ValueError(f"param {name!r} needs at least one value")
         return v
 
-    @field_validator("forbid")
+    @field_validator("forbid", "allow")
     @classmethod
-    def _forbid_names(cls, v: list[str]) -> list[str]:
-        for name in v:
+    def _dotted_names(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        for name in v or []:
             if not all(part.isidentifier() for part in name.split(".")):
-                raise ValueError(f"forbid entry {name!r} is not a dotted Python name")
+                raise ValueError(f"{info.field_name} entry {name!r} is not a dotted Python name")
         return v
 
     @property

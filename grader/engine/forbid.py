@@ -12,7 +12,6 @@ import ast
 import importlib
 import inspect
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,10 +49,6 @@ def find_uses(source: str, mode: str, forbid: list[str]) -> list[Use]:
         return []
     tree = ast.parse(source, mode=mode)
     return sorted(_Finder(forbid).visit_all(tree), key=lambda u: (u.line, u.col))
-
-
-def count_uses(source: str, mode: str, forbid: list[str]) -> Counter[str]:
-    return Counter(u.name for u in find_uses(source, mode, forbid))
 
 
 @lru_cache(maxsize=4096)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import random
 import secrets
 import zlib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from grader.deck.model import Code, Expr, Fill, fill_template
-from grader.engine import forbid
+from grader.engine import allow, forbid
 from grader.engine.answers import AnswerError, check_text, parse_blanks, syntax_error
 from grader.engine.blanks import BlankError, fill
 from grader.sandbox.harness import Program, draw_params, trial_seed
@@ -37,7 +40,7 @@ class Plan:
 
 
 class Forbidden(Exception):
-    def __init__(self, uses: list[forbid.Use]) -> None:
+    def __init__(self, uses: Sequence[forbid.Use]) -> None:
         super().__init__(uses[0].message())
         self.uses = uses
 
@@ -74,7 +77,7 @@ def _sources(exercise: Expr | Fill | Code, answer: Any) -> tuple[str, str, str]:
     if isinstance(exercise, Expr):
         text = check_text(answer).strip()
         _require_parse(text, "eval")
-        _require_allowed(text, "eval", exercise.forbid)
+        _require_allowed(text, "eval", exercise)
         return "expr", text, exercise.solution
     if isinstance(exercise, Fill):
         blanks = parse_blanks(answer, exercise.template)
@@ -88,11 +91,11 @@ def _sources(exercise: Expr | Fill | Code, answer: Any) -> tuple[str, str, str]:
         mode = "expr" if exercise.is_expression else "exec"
         source = filled.strip() if mode == "expr" else filled
         _require_parse(source, "eval" if mode == "expr" else "exec")
-        _require_fewer_uses(source, reference.strip() if mode == "expr" else reference, mode, exercise.forbid)
+        _require_fewer_uses(source, reference.strip() if mode == "expr" else reference, mode, exercise)
         return mode, source, reference.strip() if mode == "expr" else reference
     text = check_text(answer)
     _require_parse(text, "exec")
-    _require_allowed(text, "exec", exercise.forbid)
+    _require_allowed(text, "exec", exercise)
     return "exec", text, exercise.solution
 
 
@@ -102,20 +105,29 @@ def _require_parse(source: str, mode: str) -> None:
         raise AnswerError(f"the answer does not parse: {problem}")
 
 
-def _require_allowed(source: str, mode: str, names: list[str]) -> None:
+def _require_allowed(source: str, mode: str, exercise: Expr | Code) -> None:
     try:
-        uses = forbid.find_uses(source, mode, names)
+        uses = _uses(source, mode, exercise)
     except (RecursionError, MemoryError):
         raise AnswerError("the answer is too deeply nested to check") from None
     if uses:
         raise Forbidden(uses)
 
 
-def _require_fewer_uses(source: str, reference: str, mode: str, names: list[str]) -> None:
+def _require_fewer_uses(source: str, reference: str, mode: str, exercise: Fill) -> None:
     """In a fill, the template itself may use a forbidden name; the blanks may not add one."""
     ast_mode = "eval" if mode == "expr" else "exec"
-    uses = forbid.find_uses(source, ast_mode, names)
-    allowed = forbid.count_uses(reference, ast_mode, names)
-    extra = [u for u in uses if sum(1 for v in uses if v.name == u.name) > allowed[u.name]]
+    uses = _uses(source, ast_mode, exercise)
+    template = Counter(u.name for u in _uses(reference, ast_mode, exercise))
+    extra = [u for u in uses if sum(1 for v in uses if v.name == u.name) > template[u.name]]
     if extra:
         raise Forbidden(extra)
+
+
+def _uses(source: str, mode: str, exercise: Expr | Fill | Code) -> list[forbid.Use]:
+    """What the source uses that `forbid` names or `allow` does not give, in source order."""
+    uses: list[forbid.Use] = forbid.find_uses(source, mode, exercise.forbid)
+    if exercise.allow is not None:
+        known = allow.bound_names(ast.parse(exercise.setup)) | set(exercise.params)
+        uses += allow.find_outside(source, mode, exercise.allow, known)
+    return sorted(uses, key=lambda u: (u.line, u.col))
