@@ -7,6 +7,7 @@ lazily, so `torchdrill grade --help` never loads Textual and the app never loads
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
@@ -115,11 +116,11 @@ class Group(click.Group):
 def main(ctx: click.Context, quizzes: tuple[Path, ...], db: Path | None, debug: bool) -> None:
     """torchdrill: spaced-repetition drills for the nuts and bolts of PyTorch.
 
-    Run without a command to open the terminal app on the decks in ./quizzes.
+    Run without a command to open the terminal app (decks: see --quizzes).
     Every answer is graded by running it against real torch, in a sandbox.
 
     \b
-    Study:     torchdrill            (the app)
+    Study:     torchdrill            (the app; `torchdrill serve` in a browser)
                torchdrill due / review ID --answer ... / stats
     Authors:   torchdrill validate [PATH ...]
                torchdrill new KIND DECK/ID, torchdrill schema
@@ -556,6 +557,37 @@ def doctor(device: str | None, quizzes: tuple[Path, ...], db: Path | None) -> No
                    echo=click.echo, db=_db(db))  # fmt: skip
     except RuntimeError as e:
         raise UsageError(str(e)) from None
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--host",
+    default="localhost",
+    show_default=True,
+    help="Interface to listen on. Anyone who can reach it can study as you and run code in your sandbox.",
+)
+@quizzes_option
+@db_option
+def serve(port: int, host: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
+    """Open the app in a web browser, at http://localhost:8000 by default.
+
+    Each browser tab gets its own app and grader; all of them read and write the same history as
+    the terminal app. Needs the serve extra: pip install 'torchdrill[serve]'.
+    """
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise UsageError(
+            "the browser mode needs textual-serve: pip install 'torchdrill[serve]' "
+            "(with pipx: pipx inject torchdrill textual-serve)"
+        ) from None
+    roots = [str(r) for r in _quizzes(quizzes)]
+    # Every tab runs this command: the same decks and the same database as this one.
+    command = [sys.executable, "-m", "grader.cli", "--db", str(_db(db).resolve())]
+    for root in roots:
+        command += ["--quizzes", str(Path(root).resolve())]
+    Server(shlex.join(command), host=host, port=port, title="torchdrill").serve()
 
 
 @main.command()

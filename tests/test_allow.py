@@ -67,6 +67,12 @@ def test_operators_indexing_own_names_and_listed_names_are_allowed(source: str) 
         ("'{0.sum}'.format(a)", "Tensor.format"),  # any attribute of a value counts as a tensor's
         ("import numpy\nnumpy.sum(a)", "numpy.sum"),
         ("[x for x in range(3)]", "range"),
+        # a builtin rebound under its own name is still the builtin
+        ("(lambda getattr=getattr: getattr(a, 'flatten')())()", "getattr"),
+        ("[(getattr := getattr), getattr(a, 'sum')()][1]", "getattr"),
+        ("def f(a, getattr=getattr):\n    return getattr(a, 'sum')()", "getattr"),
+        ("sum = lambda a, s=sum: s(a)", "sum"),
+        ("len = len\nlen(a)", "len"),
     ],
 )
 def test_each_escape_is_refused_by_name(source: str, refused: str) -> None:

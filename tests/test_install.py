@@ -5,6 +5,7 @@ history in the user's data directory. Slow (it installs torch and the wheel's de
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,21 +59,30 @@ def _lend_torch(venv: Path, where: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("install")
-    built = sh(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", where / "dist", ROOT)
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("dist")
+    built = sh(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", where, ROOT)
     if built.returncode != 0:
         pytest.skip(f"cannot build the wheel here: {built.stderr.strip()[-300:]}")
+    return next(where.glob("torchdrill-*.whl"))
+
+
+def install(wheel: Path, python: str | Path, where: Path) -> Path:
+    """A fresh venv of `python` in `where` with the wheel installed without extras; torch lent."""
     venv = where / "venv"
-    sh(sys.executable, "-m", "venv", venv, check=True)
+    sh(python, "-m", "venv", venv, check=True)
     _lend_torch(venv, where)
-    wheel = next((where / "dist").glob("torchdrill-*.whl"))
     got = sh(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel)  # without extras
     if got.returncode != 0:
         pytest.skip(
             f"cannot install the wheel's dependencies here (no package index?): {got.stderr.strip()[-300:]}"
         )
     return venv
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install(wheel, sys.executable, tmp_path_factory.mktemp("install"))
 
 
 def test_the_wheel_runs_anywhere_on_its_bundled_decks(installed: Path, tmp_path: Path) -> None:
@@ -109,3 +119,81 @@ def test_the_wheel_runs_anywhere_on_its_bundled_decks(installed: Path, tmp_path:
     assert not list(empty.iterdir())  # nothing written where the learner happened to be
     validate = torchdrill("validate", "--quick")
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+# -- as a user who is not root -------------------------------------------------------------------------
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@pytest.fixture
+def learner(wheel: Path):
+    """A throw-away user, a venv that user can read (a system Python: this one may sit under /root),
+    and a home and an empty working folder of the user's own. Removed afterwards."""
+    import os
+    import tempfile
+    import uuid
+
+    if os.geteuid() != 0:
+        pytest.skip("not root: this suite already runs as a user (the test creates one only when root)")
+    if not (shutil.which("useradd") and shutil.which("userdel") and shutil.which("runuser")):
+        pytest.skip("no useradd/userdel/runuser here to create a throw-away user")
+    version = sh(SYSTEM_PYTHON, "-c", "import sys; print(sys.version_info[:2])")
+    if version.stdout.strip() != str(sys.version_info[:2]):
+        pytest.skip(
+            f"{SYSTEM_PYTHON} is not Python {sys.version_info[0]}.{sys.version_info[1]}: torch cannot be lent"
+        )
+    base = Path(tempfile.mkdtemp(prefix="torchdrill-user-"))
+    base.chmod(0o755)
+    name = f"td{uuid.uuid4().hex[:8]}"
+    try:
+        venv = install(wheel, SYSTEM_PYTHON, base)
+        made = sh("useradd", "--no-create-home", "--home-dir", base / "home", "--shell", "/bin/sh", name)
+        if made.returncode != 0:
+            pytest.skip(f"cannot create a user: {made.stderr.strip()}")
+        for folder in ("home", "work"):
+            (base / folder).mkdir()
+            shutil.chown(base / folder, name)
+        probe = as_user(name, base, venv, "python", "-c", "import torch, grader")
+        if probe.returncode != 0:
+            pytest.skip(
+                f"the user cannot read the lent torch (is the checkout private?): {probe.stderr[-300:]}"
+            )
+        yield name, base, venv
+    finally:
+        sh("userdel", name)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def as_user(name: str, base: Path, venv: Path, program: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = [
+        "env",
+        "-i",
+        "PATH=/usr/bin:/bin",
+        f"HOME={base / 'home'}",
+        f"XDG_DATA_HOME={base / 'home' / 'data'}",
+    ]
+    return sh("runuser", "-u", name, "--", *env, venv / "bin" / program, *args, cwd=base / "work")
+
+
+def test_a_user_who_is_not_root_studies_and_grades(learner) -> None:
+    name, base, venv = learner
+    doctor = as_user(name, base, venv, "torchdrill", "doctor")
+    assert doctor.returncode == 0, doctor.stderr
+    assert "the bundled decks" in doctor.stdout
+    # not root: the sandbox makes its own user namespace, and says what uid 0 there means
+    assert "inside its own user namespace" in doctor.stdout and "capabilities" not in doctor.stdout
+    gid = "losses/bce-code"
+    review = as_user(name, base, venv, "torchdrill", "review", gid, "--answer", right_answer(gid), "--json")
+    assert review.returncode == 0 and json.loads(review.stdout)["status"] == "passed", review.stderr
+    assert (base / "home" / "data" / "torchdrill" / "torchdrill.db").owner() == name
+    lines = [
+        {"learner": "ana", "exercise": gid, "answer": right_answer(gid)},
+        {"learner": "bo", "exercise": gid, "answer": "def bce(p, y):\n    return (p - y).mean()\n"},
+    ]
+    subs = base / "work" / "subs.jsonl"
+    subs.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    shutil.chown(subs, name)
+    grade = as_user(name, base, venv, "torchdrill", "grade", "subs.jsonl", "--out", "report.json")
+    assert grade.returncode == 0, grade.stdout + grade.stderr
+    report = json.loads((base / "work" / "report.json").read_text())
+    assert [r["status"] for r in report["results"]] == ["passed", "failed"]

@@ -11,6 +11,7 @@ any other: refused unless listed. Dunder attributes are always refused.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -78,7 +79,9 @@ class _Checker:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
-        own -= set(self.aliases)
+        # A builtin or a module rebound by the answer (`lambda getattr=getattr: ...`, `len = len`) is
+        # still that builtin: only names no builtin has become the answer's own.
+        own -= set(self.aliases) | set(dir(builtins))
         self.given = self.given | own
         bases = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
         for node in ast.walk(tree):

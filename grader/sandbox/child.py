@@ -21,9 +21,11 @@ _write = os.write
 _exit = os._exit
 
 
+# The first optimizer a process builds imports torch._dynamo (about 2 s): done here, once, in the
+# zygote, so that no learner's trial pays for it against its time limit.
 WARM = harness.Program(
-    setup="x = torch.randn(4, 3, requires_grad=True)\nlin = nn.Linear(3, 2)",
-    answer="y = F.softmax(lin(x), dim=-1).sum()\ny.backward()",
+    setup="x = torch.randn(4, 3, requires_grad=True)\nlin = nn.Linear(3, 2)\nopt = torch.optim.SGD(lin.parameters(), lr=0.1)",
+    answer="y = F.softmax(lin(x), dim=-1).sum()\ny.backward()\nopt.step()",
     check='observe("g", x.grad)\nobserve("e", torch.einsum("ij->j", x.detach()))',
     mode="exec",
 )
