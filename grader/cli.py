@@ -18,7 +18,7 @@ import click
 
 from grader.deck.kinds import KINDS
 from grader.errors import UsageError
-from grader.paths import DB_ENV, deck_roots, default_db
+from grader.paths import DB_ENV, bundled_decks, deck_roots, default_db, own_decks
 from grader.srs.rating import RATINGS
 
 if TYPE_CHECKING:  # the study commands import these when they run; --help stays light
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the study commands import these when they run; --help stays
 
 QUIZZES_HELP = (
     "A folder of YAML decks; repeat for several (default: TORCHDRILL_QUIZZES, else ./quizzes, "
-    "else the bundled decks)."
+    "else the bundled decks and your own, see `torchdrill doctor`)."
 )
 
 
@@ -560,7 +560,9 @@ def doctor(device: str | None, quizzes: tuple[Path, ...], db: Path | None) -> No
 
 
 @main.command()
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
 @click.option(
     "--host",
     default="localhost",
@@ -607,12 +609,16 @@ def schema(db: Path | None) -> None:
 def new(kind: str, target: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Append a commented skeleton exercise of KIND to the deck file, ready to edit.
 
-    The deck file is the one whose deck is DECK, or quizzes/DECK.yaml, created if needed.
-    Every field is filled with a working example; `torchdrill validate` passes on it as written.
+    The deck file is the one whose deck is DECK, or DECK.yaml (created) in the first deck folder:
+    --quizzes, TORCHDRILL_QUIZZES or ./quizzes, else your own decks folder, which the app then shows
+    beside the bundled decks. Every field is filled with a working example; `torchdrill validate`
+    passes on it as written.
     """
     from grader.authoring.skeletons import new_exercise
 
-    roots = list(quizzes) or list(_root_option("quizzes") or ()) or [Path("quizzes")]
+    given = deck_roots(list(quizzes) or list(_root_option("quizzes") or ()))
+    roots = [r for r in given if r != bundled_decks()] or [own_decks()]  # never into the package
+    roots[0].mkdir(parents=True, exist_ok=True)
     path = new_exercise(kind, target, roots[0])
     click.echo(f"added {kind} exercise {target} to {path}; edit it, then run: torchdrill validate {path}")
 

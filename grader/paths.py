@@ -2,7 +2,8 @@
 
 Decks: `--quizzes DIR` (repeatable), else `TORCHDRILL_QUIZZES` (a path list, `:`-separated as
 PATH is), else `./quizzes` when the current directory has one (a checkout, a course folder),
-else the decks bundled with the package. The bundled decks are installed as data files in
+else the decks bundled with the package, beside the learner's own decks in `<data dir>/quizzes`
+when that folder exists (`torchdrill new` writes there then). The bundled decks are installed as data files in
 `<prefix>/share/torchdrill/quizzes`, outside the Python installation the sandbox must read, so
 carving them out of what a child may read costs little.
 
@@ -35,7 +36,12 @@ def deck_roots(given: Sequence[Path] = ()) -> list[Path]:
     if CHECKOUT_QUIZZES.is_dir():
         return [CHECKOUT_QUIZZES]
     bundled = bundled_decks()
-    return [bundled] if bundled is not None else []
+    return [r for r in (bundled, own_decks()) if r is not None and r.is_dir()]
+
+
+def own_decks() -> Path:
+    """Where a learner keeps decks of their own, shown beside the bundled ones."""
+    return data_dir() / "quizzes"
 
 
 def bundled_decks() -> Path | None:
@@ -71,3 +77,15 @@ def describe_roots(roots: Sequence[Path]) -> str:
     """Where decks come from, for messages: the bundled folder is named as such."""
     bundled = bundled_decks()
     return ", ".join("the bundled decks" if bundled is not None and r == bundled else str(r) for r in roots)
+
+
+def source_of(path: Path, roots: Sequence[Path]) -> str:
+    """A short name for where the deck file `path` comes from: `bundled`, or its folder."""
+    resolved = path.resolve()
+    root = next((r for r in roots if resolved.is_relative_to(r.resolve())), path.parent)
+    if root == bundled_decks():
+        return "bundled"
+    try:
+        return "~/" + str(root.resolve().relative_to(Path.home()))
+    except ValueError:
+        return str(root)

@@ -25,8 +25,31 @@ def test_decks_come_from_flags_then_the_variable_then_the_folder_then_the_packag
     (tmp_path / "quizzes").mkdir()
     assert paths.deck_roots() == [Path("quizzes")]
     (tmp_path / "quizzes").rmdir()
-    bundled = paths.bundled_decks()
-    assert paths.deck_roots() == ([bundled] if bundled else [])
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    bundled = [paths.bundled_decks()] if paths.bundled_decks() else []
+    assert paths.deck_roots() == bundled
+    own = tmp_path / "data" / "torchdrill" / "quizzes"
+    own.mkdir(parents=True)
+    assert paths.deck_roots() == [*bundled, own]  # the learner's own decks beside the bundled ones
+
+
+def test_new_writes_into_the_learners_own_folder_never_into_the_package(tmp_path: Path) -> None:
+    empty = tmp_path / "anywhere"
+    empty.mkdir()
+    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    made = run("new", "numeric", "mine/first", cwd=empty, env=env)
+    own = tmp_path / "data" / "torchdrill" / "quizzes"
+    assert made.returncode == 0, made.stderr
+    assert (own / "mine.yaml").exists() and not list(empty.iterdir())
+    listed = run("due", "--json", "--deck", "mine", cwd=empty, env=env)
+    assert listed.returncode == 0 and "mine/first" in listed.stdout, listed.stdout + listed.stderr
+
+
+def test_where_a_deck_comes_from_is_named_shortly(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    mine = tmp_path / "decks"
+    assert paths.source_of(mine / "a.yaml", [Path("/elsewhere"), mine]) == "~/decks"
+    assert paths.source_of(Path("/srv/course/b.yaml"), [Path("/srv/course")]) == "/srv/course"
 
 
 def test_the_history_lives_in_the_data_directory_whatever_the_current_folder(

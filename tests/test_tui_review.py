@@ -72,6 +72,29 @@ async def test_deck_list_shows_counts_total_and_broken_decks(tmp_path: Path) -> 
 
 
 @sync
+async def test_deck_list_says_where_each_deck_comes_from_when_there_are_several_folders(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    quizzes = copy_sample(tmp_path / "course")
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "extra.yaml").write_text(
+        "deck: extra\nexercises:\n  - id: x\n    kind: card\n    title: t\n    prompt: p\n    back: b\n"
+    )
+    app = TorchDrillApp([quizzes, own], tmp_path / "td.db", FakeGrader(), clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#decks", DataTable)
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[-1]) for i in range(table.row_count)}
+        assert rows == {"sample": "~/course", "extra": "~/mine"}
+    single = _app(tmp_path / "one")
+    async with single.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert len(single.screen.query_one("#decks", DataTable).columns) == 5  # one folder: no column for it
+
+
+@sync
 async def test_card_space_reveals_then_enter_accepts_the_suggestion(tmp_path: Path) -> None:
     app = _app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

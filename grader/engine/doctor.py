@@ -79,7 +79,7 @@ def run_doctor(
     and why, and each sandbox protection tried from inside a child, with what fixes a missing one."""
     from grader.deck.loader import load_library
     from grader.engine.grader import Grader
-    from grader.paths import describe_roots
+    from grader.paths import bundled_decks, describe_roots, own_decks
     from grader.sandbox import wire
 
     echo(_versions())
@@ -93,6 +93,8 @@ def run_doctor(
         echo(
             f"decks: {describe_roots(quizzes)} ({len(library.decks)} decks, {len(library.entries)} exercises{problems})"
         )
+        if bundled_decks() in quizzes and own_decks() not in quizzes:
+            echo(f"  your own decks go in {own_decks()} (torchdrill new KIND DECK/ID starts one there)")
     if db is not None:
         echo(f"database: {db}" + ("" if db.exists() else " (created on first use)"))
     deck_file = next((str(d.path.resolve()) for d in library.decks), None)

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from grader.paths import source_of
 from tui.messages import DecksChanged
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ class DecksScreen(Screen[None]):
         for key, label in COLUMNS:
             justify = "right" if key in ("new", "learning", "due") else "left"
             table.add_column(Text(label, justify=justify), key=key)
+        if len(self.app.quizzes) > 1:  # the learner's own decks beside the bundled ones, or several folders
+            table.add_column("From", key="from")
         self.refresh_decks()
         table.focus()
 
@@ -71,6 +74,7 @@ class DecksScreen(Screen[None]):
         table = self.query_one("#decks", DataTable)
         cursor = table.cursor_row
         table.clear()
+        sources = len(self.app.quizzes) > 1
         for deck in library.decks:
             c = counts.get(deck.name)
             row = (c.new, c.learning, c.due) if c is not None else (0, 0, 0)
@@ -78,6 +82,7 @@ class DecksScreen(Screen[None]):
                 deck.name,
                 deck.title or "",
                 *(_count(n, style) for n, style in zip(row, ("new", "learning", "due"), strict=True)),
+                *([Text(source_of(deck.path, self.app.quizzes), style="dim")] if sources else []),
                 key=deck.name,
             )
         if library.decks:
