@@ -135,9 +135,14 @@ class Study:
             after = scheduler.next_state(self._scheduler, gid, row["reps"], before, rating, now)
             lapsed = before.state == "review" and rating == Rating.AGAIN
             lapses = row["lapses"] + lapsed
-            leech = lapsed and lapses >= self._settings.leech_threshold and not row["leech"]
+            leech = lapsed and scheduler.is_leech(lapses, self._settings.leech_threshold)
             review_log.record(conn, row, self._review(entry, attempt, rating, now), after, lapses, leech)
-        message = f"{gid} is a leech: failed {lapses} times. Suspended; rewrite or reset it." if leech else ""
+        message = (
+            f"{gid} is a leech: failed {lapses} times. Suspended: rewrite it, or unsuspend or reset it "
+            f"in Browse (b), or run torchdrill reset {gid}."
+            if leech
+            else ""
+        )
         return Recorded(gid, rating, scheduler.at(after.due), leech, message)
 
     def _review(self, entry: Entry, attempt: Attempt, rating: str, now: datetime) -> review_log.Review:
@@ -184,6 +189,19 @@ class Study:
     def card_info(self, gid: str) -> dict[str, Any]:
         """The card's row (state, due, reps, lapses, suspended, leech, ...), for the UI and tests."""
         return dict(self._card(gid))
+
+    def schedules(self) -> dict[str, queue.Schedule]:
+        """Every card's schedule (due, interval, lapses, ...), by exercise id, for Browse."""
+        return queue.schedules(self.store)
+
+    def last_outcomes(self) -> dict[str, review_log.Past]:
+        """Each reviewed card's latest review (its verdict and rating), by exercise id."""
+        return review_log.last_outcomes(self.store)
+
+    def history(self, gid: str) -> list[review_log.Past]:
+        """The card's reviews and resets, oldest first."""
+        self._card(gid)
+        return review_log.history(self.store, gid)
 
     def close(self) -> None:
         self.store.close()

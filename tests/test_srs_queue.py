@@ -144,6 +144,24 @@ def test_a_card_failed_eight_times_is_a_leech_tagged_and_suspended(tmp_path: Pat
         info = study.card_info(gid)
         assert info["leech"] == 1 and info["suspended"] == 1 and info["lapses"] == 8
         assert study.queue(now + timedelta(days=400)) == []
+        assert "torchdrill reset basics/ex-000" in rec.message  # reset is reachable, and named
+
+
+def test_an_unsuspended_leech_is_warned_again_only_every_half_threshold(tmp_path: Path) -> None:
+    """Anki's rule: 8 lapses, then 12, 16: not at every lapse after the card was unsuspended."""
+    gid = "basics/ex-000"
+    with open_study(tmp_path, n=1) as study:
+        now, leeches = NOW, {}
+        for _ in range(16):
+            now = study.record(gid, PASS, "good", now).due
+            while study.card_info(gid)["state"] != "review":
+                now = study.record(gid, PASS, "good", now).due
+            rec = study.record(gid, FAIL, "again", now)
+            leeches[study.card_info(gid)["lapses"]] = rec.leech
+            if rec.leech:
+                study.unsuspend(gid)  # the learner keeps it
+            now = rec.due
+        assert [lapses for lapses, leech in leeches.items() if leech] == [8, 12, 16]
 
 
 def test_reset_makes_a_card_new_and_keeps_its_history(tmp_path: Path) -> None:

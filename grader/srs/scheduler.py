@@ -133,6 +133,12 @@ def next_state(policy: Policy, gid: str, reps: int, card: CardState, rating: str
     return _from_fsrs(new)
 
 
+def is_leech(lapses: int, threshold: int) -> bool:
+    """Anki's rule: a leech at `threshold` lapses, then again every half threshold (8, 12, 16, ...),
+    so a card unsuspended after it became one is not suspended again at its very next lapse."""
+    return lapses >= threshold and (lapses - threshold) % max(threshold // 2, 1) == 0
+
+
 def label(delta: timedelta) -> str:
     """Anki-style: 10m, 5h, 3d, 2.5mo, 1.2y."""
     seconds = max(delta.total_seconds(), 0)
