@@ -122,6 +122,7 @@ def main(ctx: click.Context, quizzes: tuple[Path, ...], db: Path | None, debug: 
     \b
     Study:     torchdrill            (the app; `torchdrill serve` in a browser)
                torchdrill due / review ID --answer ... / stats
+               torchdrill export anki FILE.apkg   (the flashcard-like exercises, for Anki)
     Authors:   torchdrill validate [PATH ...]
                torchdrill new KIND DECK/ID, torchdrill schema
     Teachers:  torchdrill grade SUBMISSIONS.jsonl --out report.json
@@ -210,8 +211,11 @@ def grade(
 
     SUBMISSIONS is JSON Lines, each line {"learner": ..., "exercise": "deck/id", "answer": ...}, or a
     directory ROOT/<learner>/<deck>/<id>.py (.txt or .json for non-code answers). Malformed lines and
-    unknown exercises are reported as `invalid`; the rest are graded. Every verdict is kept in the
+    unknown exercises are reported as `invalid`, and the summary lists their line numbers apart from
+    the learners' own unreadable answers; the rest are graded. Every verdict is kept in the
     gradebook (--db), so a re-run or a run after an interruption grades only what is missing.
+    Each exercise's wrong answers are grouped by what they did (the same results in every trial, or
+    the same value), largest groups first, with a known mistake's feedback where one matches.
     Exit 0 even when learners fail.
     """
     from grader.batch.runner import run_batch
@@ -284,6 +288,12 @@ def due(deck: str | None, as_json: bool, quizzes: tuple[Path, ...], db: Path | N
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where to run the answer.")
+@click.option(
+    "--variant",
+    type=click.IntRange(0),
+    default=None,
+    help="For an exercise with {param} placeholders: the draw answered (default: the one `show` prints now).",
+)
 @quizzes_option
 @db_option
 def review(
@@ -293,6 +303,7 @@ def review(
     rating: str | None,
     as_json: bool,
     device: str | None,
+    variant: int | None,
     quizzes: tuple[Path, ...],
     db: Path | None,
 ) -> None:
@@ -319,12 +330,18 @@ def review(
         )
     if not is_card and answer is None:
         raise UsageError("give the answer with --answer TEXT or --answer-file FILE")
-    verdict = None if is_card else _grade_in_process(library, exercise, answer, device)
+    with _open_study(library, _db(db)) as study:  # which draw the learner saw, before grading it
+        drawn = study.variant(exercise)
+    chosen = drawn if variant is None or drawn is None else variant
+    verdict = None if is_card else _grade_in_process(library, exercise, answer, device, chosen)
     if verdict is not None and verdict.status in ("invalid", "broken"):
         _record_nothing(exercise, verdict, as_json)
     # No clock ran on the learner's thinking here: the review's duration is recorded as unknown.
     attempt = Attempt(
-        verdict, failed_submits=0 if verdict is None or verdict.passed else 1, answer=answer or ""
+        verdict,
+        failed_submits=0 if verdict is None or verdict.passed else 1,
+        answer=answer or "",
+        variant=chosen,
     )
     with _open_study(library, _db(db)) as study:
         suggested = study.suggest(attempt)
@@ -343,6 +360,7 @@ def review(
         "due": recorded.due.isoformat(),
         "leech": recorded.leech,
         "message": recorded.message,
+        "variant": chosen,
     }
     if as_json:
         click.echo(json.dumps(out, indent=2))
@@ -361,12 +379,14 @@ def _read_answer_file(path: Path) -> str:
         ) from None
 
 
-def _grade_in_process(library: Library, gid: str, answer: Any, device: str | None) -> Verdict:
+def _grade_in_process(
+    library: Library, gid: str, answer: Any, device: str | None, variant: int | None = None
+) -> Verdict:
     from grader.engine.grader import Grader  # imports torch: only here, never at module level
 
     try:
         with Grader(library, device=device) as grader:
-            return grader.grade(gid, answer)
+            return grader.grade(gid, answer, variant)
     except RuntimeError as e:
         raise UsageError(str(e)) from None
 
@@ -401,12 +421,20 @@ def _print_review(out: dict[str, Any], recorded: Recorded) -> None:
 
 @main.command()
 @click.argument("exercise")
+@click.option(
+    "--variant",
+    type=click.IntRange(0),
+    default=None,
+    help="For an exercise with {param} placeholders: show this draw (default: your next review's).",
+)
 @quizzes_option
 @db_option
-def show(exercise: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
+def show(exercise: str, variant: int | None, quizzes: tuple[Path, ...], db: Path | None) -> None:
     """Print an exercise as the learner sees it: its prompt, its setup, and for a card the back.
 
     Studying from your own editor: read it here, answer with `torchdrill review ID --answer ...`.
+    An exercise with {param} placeholders shows new numbers at each review; `review` grades the
+    numbers `show` printed.
     """
     from grader.study import unknown_exercise
 
@@ -414,8 +442,13 @@ def show(exercise: str, quizzes: tuple[Path, ...], db: Path | None) -> None:
     entry = library.get(exercise)
     if entry is None:
         raise UsageError(unknown_exercise(exercise, library))
-    ex = entry.exercise
-    click.echo(f"{entry.gid} ({ex.kind}): {ex.title}\n")
+    with _open_study(library, _db(db)) as study:
+        drawn = study.variant(exercise)
+        ex = study.shown(exercise, variant)
+    title = f"{entry.gid} ({ex.kind}): {ex.title}"
+    if drawn is not None:
+        title += f"  [variant {drawn if variant is None else variant}]"
+    click.echo(title + "\n")
     click.echo(ex.prompt.rstrip() + "\n")
     for label, text in _shown_parts(ex):
         click.echo(f"{label}:\n{text.rstrip()}\n")
@@ -478,7 +511,10 @@ def undo(quizzes: tuple[Path, ...], db: Path | None) -> None:
 @quizzes_option
 @db_option
 def stats(as_json: bool, quizzes: tuple[Path, ...], db: Path | None) -> None:
-    """Reviews per day, true retention, the due forecast for 30 days, the weakest tags."""
+    """Reviews per day, how regularly you study (days studied of the last 30, days off allowed),
+    true retention, median answer time, the due forecast for 30 days, the weakest tags.
+
+    --json adds the year's calendar and retention and answer time week by week."""
     library = _library(_quizzes(quizzes))
     with _open_study(library, _db(db)) as study:
         result = study.stats(_now())
@@ -498,6 +534,12 @@ def _print_stats(s: Stats) -> None:
     click.echo(
         f"reviews: {s.total_reviews} in all, {recent} in the last 30 days (today {s.reviews_per_day[-1][1]})"
     )
+    h = s.habit
+    click.echo(
+        f"habit: studied {h.days_studied} of the last {h.days} days, {h.reviews_per_day:.1f} reviews a day"
+    )
+    answer = "unknown (no timed reviews)" if s.answer_seconds is None else f"{s.answer_seconds:.1f} s"
+    click.echo(f"median answer time (30 days): {answer}")
     retention = (
         "n/a (no reviews of mature cards yet)" if s.true_retention is None else f"{s.true_retention:.0%}"
     )
@@ -507,6 +549,47 @@ def _print_stats(s: Stats) -> None:
     if s.weakest_tags:
         weakest = ", ".join(f"{t.tag} ({t.failure_rate:.0%} of {t.reviews})" for t in s.weakest_tags)
         click.echo(f"weakest tags: {weakest}")
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Go back to FSRS's default parameters.")
+@click.option(
+    "--apply-retention", is_flag=True, help="Also set desired retention to the one with the least work."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def optimize(reset: bool, apply_retention: bool, as_json: bool, db: Path | None) -> None:
+    """Fit the scheduler to your own reviews: FSRS parameters fitted to your review log, used for
+    every review from then on.
+
+    It fits on the first 80% of your reviews, prints how well the fitted and the default parameters
+    predict the last 20% (log loss and RMSE(bins), lower is better), and stores the fitted ones when
+    they predict better. It also works out the desired retention with the least review time, and
+    sets it only with --apply-retention. Needs about 640 reviews made a day or more after the card's
+    previous one, and the optimize extra: pip install 'torchdrill[optimize]'."""
+    from contextlib import closing
+
+    from grader.srs import optimize as optimize_mod
+    from grader.srs.migrations import NewerSchema
+    from grader.srs.store import Store
+
+    path = _db(db)
+    try:
+        store = Store(path)
+    except NewerSchema as e:
+        raise UsageError(f"{path}: {e}") from None
+    except (OSError, sqlite3.Error) as e:
+        raise UsageError(f"cannot open the database {path}: {e}") from None
+    with closing(store):
+        if reset:
+            was_fitted = optimize_mod.reset(store)
+            said = f"Scheduling with FSRS's default parameters {'again.' if was_fitted else '(as before).'}"
+            click.echo(json.dumps({"reset": True, "was_fitted": was_fitted}) if as_json else said)
+            return
+        if not as_json:
+            click.echo("Fitting FSRS parameters to your reviews (about a minute per 8,000)...", err=True)
+        fit = optimize_mod.optimize(store, _now(), apply_retention=apply_retention)
+    click.echo(json.dumps(fit.to_json(), indent=2) if as_json else "\n".join(optimize_mod.describe(fit)))
 
 
 # -- shared by the study commands -----------------------------------------------------------------
@@ -611,8 +694,9 @@ def new(kind: str, target: str, quizzes: tuple[Path, ...], db: Path | None) -> N
 
     The deck file is the one whose deck is DECK, or DECK.yaml (created) in the first deck folder:
     --quizzes, TORCHDRILL_QUIZZES or ./quizzes, else your own decks folder, which the app then shows
-    beside the bundled decks. Every field is filled with a working example; `torchdrill validate`
-    passes on it as written.
+    beside the bundled decks. The title comes from ID; what you must write is marked TODO, the code
+    is a small working example to replace, and `torchdrill validate` passes on it as written (its
+    warnings say what is left: the TODOs, hints, an explanation, tags).
     """
     from grader.authoring.skeletons import new_exercise
 
@@ -621,6 +705,93 @@ def new(kind: str, target: str, quizzes: tuple[Path, ...], db: Path | None) -> N
     roots[0].mkdir(parents=True, exist_ok=True)
     path = new_exercise(kind, target, roots[0])
     click.echo(f"added {kind} exercise {target} to {path}; edit it, then run: torchdrill validate {path}")
+
+
+@main.group()
+def export() -> None:
+    """Write the decks in another tool's format (Anki)."""
+
+
+@export.command(name="anki")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--deck",
+    "decks",
+    multiple=True,
+    metavar="NAME",
+    help="Only this deck; repeat for several (default: all).",
+)
+@click.option(
+    "--variant",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="The draw written for exercises with {param} placeholders; export another for new numbers.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: notes per kind, what was left out."
+)
+@quizzes_option
+@db_option
+def export_anki(
+    file: Path,
+    decks: tuple[str, ...],
+    variant: int,
+    as_json: bool,
+    quizzes: tuple[Path, ...],
+    db: Path | None,
+) -> None:
+    """Write the flashcard-like exercises as an Anki package FILE.apkg, one Anki deck per deck.
+
+    Cards, choices (options numbered from 1), numeric and predict (the value, computed by the
+    exercise's reference, on the back), expr and fill ("what would you write?", the reference on the
+    back), with the explanation and highlighted code. Code exercises need the grader: left out.
+    Import it in Anki (File > Import); importing a later export again updates the same notes.
+    Needs the anki extra: pip install 'torchdrill[anki]'.
+    """
+    try:
+        import genanki  # noqa: F401 - only to say what to install when it is missing
+    except ImportError:
+        raise UsageError(
+            "the Anki export needs genanki: pip install 'torchdrill[anki]' (with pipx: pipx inject torchdrill genanki)"
+        ) from None
+    from grader.export.anki import export_anki as write
+    from grader.export.flashcard import EXPORTED_KINDS
+
+    if file.suffix.lower() != ".apkg":
+        raise UsageError(f"name the file {file.stem}.apkg: Anki imports packages by that extension")
+    if not file.parent.exists():
+        raise UsageError(f"cannot write {file}: its folder {file.parent} does not exist")
+    library = _library(_quizzes(quizzes))
+    unknown = [d for d in decks if library.deck(d) is None]
+    if unknown:
+        names = ", ".join(d.name for d in library.decks) or "none"
+        raise UsageError(f"no deck {unknown[0]!r}; decks: {names}")
+    chosen = [library.deck(d) for d in dict.fromkeys(decks)] if decks else library.decks
+    done = write(chosen, file, variant, progress=_progress("computing the predict and numeric answers"))
+    if as_json:
+        out = {"path": str(file), "notes": sum(done.notes.values()), "kinds": dict(done.notes),
+               "decks": done.decks, "left_out": {"code": done.code, "broken": done.broken}}  # fmt: skip
+        click.echo(json.dumps(out, indent=2))
+        return
+    kinds = ", ".join(f"{done.notes[k]} {k}" for k in EXPORTED_KINDS if done.notes[k])
+    click.echo(f"wrote {file}: {sum(done.notes.values())} notes in {len(done.decks)} deck(s) ({kinds})")
+    if done.code:
+        they = "it needs" if done.code == 1 else "they need"
+        click.echo(f"{done.code} code exercise{'s' * (done.code > 1)} left out: {they} the grader")
+    for why in done.broken:
+        click.echo(f"left out, its reference fails (run torchdrill validate): {why}", err=True)
+    click.echo("In Anki: File > Import; importing a later export again updates these notes.")
+
+
+def _progress(label: str) -> Any:
+    """Wraps a list in a progress bar on stderr (only its label where stderr is not a terminal)."""
+
+    def wrap(items: list[Any]) -> Any:
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    return wrap
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from grader.deck import variants
 from grader.deck.loader import Entry, Library
 from grader.engine.verdict import Verdict
 from grader.errors import UsageError
@@ -38,6 +39,7 @@ class Attempt:
     gave_up: bool = False
     seconds: float | None = None  # unknown unless the caller timed it
     answer: str = ""
+    variant: int | None = None  # the draw of `{param}` placeholders answered; None without them
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class Study:
             raise UsageError(f"{db_path}: {e}") from None
         self._settings = settings_mod.load(self.store)
         self._scheduler = scheduler.make_scheduler(self._settings)
-        queue.sync(self.store, library.entries, now or datetime.now(UTC))
+        former = {deck.name: deck.aliases for deck in library.decks}
+        queue.sync(self.store, library.entries, now or datetime.now(UTC), former)
 
     # -- what to study ---------------------------------------------------------------------------
     def counts(self, now: datetime) -> dict[str, DeckCounts]:
@@ -151,6 +154,7 @@ class Study:
             entry.gid, now.timestamp(), queue.day_key(now, self._settings), rating,
             v.status if v else None, v.score if v else None, attempt.submits, attempt.failed_submits,
             attempt.hints_used, attempt.gave_up, attempt.seconds, attempt.answer, list(entry.exercise.tags),
+            attempt.variant,
         )  # fmt: skip
 
     def undo(self, now: datetime) -> review_log.Undone | None:
@@ -185,6 +189,17 @@ class Study:
         self._settings = settings_mod.update(self.store, **changes)
         self._scheduler = scheduler.make_scheduler(self._settings)
         return self._settings
+
+    def variant(self, gid: str) -> int | None:
+        """The draw of `{param}` placeholders the card's next review shows (its review number), so a
+        learner computes the answer again instead of remembering it; None without placeholders."""
+        return variants.review_variant(self._entry(gid).exercise, self._card(gid)["reps"])
+
+    def shown(self, gid: str, variant: int | None = None) -> Any:
+        """The exercise as the learner sees it now: its placeholders filled with this review's draw."""
+        entry = self._entry(gid)
+        chosen = self.variant(gid) if variant is None else variant
+        return entry.exercise if chosen is None else variants.instantiate(entry.exercise, gid, chosen)
 
     def card_info(self, gid: str) -> dict[str, Any]:
         """The card's row (state, due, reps, lapses, suspended, leech, ...), for the UI and tests."""

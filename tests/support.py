@@ -63,7 +63,7 @@ class FakeGrader:
     def wait_ready(self, timeout: float) -> bool:
         return True
 
-    def grade(self, gid: str, answer: Any) -> Verdict:
+    def grade(self, gid: str, answer: Any, variant: int | None = None) -> Verdict:
         self.calls.append((gid, answer))
         if self.fail_with is not None:
             raise self.fail_with
@@ -111,3 +111,24 @@ def sync(test: Any) -> Any:
         return asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+# -- driving the app as a learner (Pilot) -----------------------------------------------------------
+async def settle(app, pilot) -> None:
+    """Until the grading worker is done and its message handled."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def practise(app, pilot, gid: str):
+    """Open one exercise out of schedule, as Browse does: quicker than rating our way to it."""
+    from tui.screens.review import ReviewScreen
+
+    await pilot.pause()
+    app.push_screen(ReviewScreen(entry=app.library.get(gid)))
+    await pilot.pause()
+    return app.screen
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])

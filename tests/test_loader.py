@@ -1,4 +1,5 @@
-"""Every loader problem is reported at the offending node as file:line:col; other decks still load."""
+"""Every loader problem is reported at the offending node as file:line:col; other decks still load,
+and so do the other exercises of a deck with a broken one."""
 
 from __future__ import annotations
 
@@ -94,19 +95,30 @@ CASES = {
         "exercises:\n  - id: a\n    kind: expr\n    title: t\n    prompt: p\n    setup: 'x = ('\n"
         "    solution: x\n",
         6,
-        12,
-        ["setup is not valid Python"],
+        17,  # the `(` itself, inside the quoted value, not where the value starts
+        ["setup is not valid Python", "never closed"],
     ),
 }
+# Problems of the file or the deck itself: nothing in it can be loaded. The other cases break one exercise.
+WHOLE_FILE = {"syntax", "list", "empty", "tabs"}
+FINE = "  - {id: zz-fine, kind: card, title: t, prompt: p, back: b}\n"
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_broken_deck_is_reported_at_its_node(tmp_path: Path, name: str) -> None:
     text, line, col, words = CASES[name]
-    (tmp_path / f"{name}.yaml").write_text(text)
+    # A fine exercise after the broken one: it loads unless the file itself is broken.
+    (tmp_path / f"{name}.yaml").write_text(text if name in WHOLE_FILE else text + FINE)
     (tmp_path / "good.yaml").write_text(GOOD)
     library = load_library([tmp_path])
-    assert [d.name for d in library.decks] == ["good"], "the good deck still loads, the broken one is skipped"
+    if name in WHOLE_FILE:
+        assert [d.name for d in library.decks] == ["good"], (
+            "the good deck still loads, the broken one is skipped"
+        )
+    else:
+        assert sorted(d.name for d in library.decks) == sorted([name, "good"]), "the rest of the deck loads"
+        loaded = [e.gid for e in library.deck(name).entries]
+        assert loaded == (["dupe/a"] if name == "dupe" else []) + [f"{name}/zz-fine"], loaded
     assert len(library.problems) == 1, [str(p) for p in library.problems]
     problem = library.problems[0]
     assert (Path(problem.path).name, problem.line, problem.col) == (f"{name}.yaml", line, col), str(problem)

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from support import SIZE, FakeGrader, clock, copy_sample, sync
+from support import practise as _practise
+from support import settle as _settle
+from support import type_text as _type
 from textual.widgets import DataTable, Input, TextArea
 
 from grader.deck.loader import load_library
@@ -30,11 +33,6 @@ def _study(tmp_path: Path) -> Study:
     return Study(load_library([tmp_path / "quizzes"]), tmp_path / "td.db")
 
 
-async def _settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def _open_deck(app, pilot) -> ReviewScreen:
     await pilot.pause()
     assert isinstance(app.screen, DecksScreen)
@@ -42,18 +40,6 @@ async def _open_deck(app, pilot) -> ReviewScreen:
     await pilot.pause()
     assert isinstance(app.screen, ReviewScreen)
     return app.screen
-
-
-async def _practise(app, pilot, gid: str) -> ReviewScreen:
-    """Open one exercise out of schedule, as Browse does: quicker than rating our way to it."""
-    await pilot.pause()
-    app.push_screen(ReviewScreen(entry=app.library.get(gid)))
-    await pilot.pause()
-    return app.screen
-
-
-async def _type(pilot, text: str) -> None:
-    await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
 
 
 @sync
@@ -314,6 +300,44 @@ async def test_settings_are_validated_and_saved(tmp_path: Path) -> None:
 
 
 @sync
+async def test_escape_in_settings_never_throws_edits_away_silently(tmp_path: Path) -> None:
+    from tui.screens.settings import SettingsScreen, UnsavedScreen
+
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("comma")
+        await pilot.pause()
+        await pilot.press("escape")  # nothing edited: straight back
+        await pilot.pause()
+        assert isinstance(app.screen, DecksScreen)
+        await pilot.press("comma")
+        await pilot.pause()
+        app.screen.query_one("#set-new_per_day", Input).value = "7"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedScreen)  # asked, not dropped
+        await pilot.press("escape")  # keep editing
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert app.screen.query_one("#set-new_per_day", Input).value == "7"
+        await pilot.press("escape", "d")  # discard
+        await pilot.pause()
+        assert isinstance(app.screen, DecksScreen) and app.study.settings().new_per_day == 20
+        await pilot.press("comma")
+        await pilot.pause()
+        app.screen.query_one("#set-new_per_day", Input).value = "abc"
+        await pilot.press("escape", "s")  # save, but it does not parse: stay, say why
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#set-new_per_day", Input).value = "9"
+        await pilot.press("escape", "s")
+        await pilot.pause()
+        assert isinstance(app.screen, DecksScreen)
+    with _study(tmp_path) as study:
+        assert study.settings().new_per_day == 9
+
+
+@sync
 async def test_edit_opens_the_editor_and_reloads_the_exercise(tmp_path: Path, monkeypatch) -> None:
     editor = tmp_path / "editor.py"
     editor.write_text(
@@ -396,7 +420,7 @@ async def test_a_broken_exercise_records_nothing_and_says_it_could_not_be_graded
     from grader.engine.verdict import broken
 
     class Broken(FakeGrader):
-        def grade(self, gid, answer):
+        def grade(self, gid, answer, variant=None):
             return broken("the exercise's reference failed in trial 1: NameError (a bug in the exercise)")
 
     app = _app(tmp_path, Broken())

@@ -1,4 +1,6 @@
-"""How the screens look: deck list, a code review after a failed submit, the stats screen.
+"""How the screens look: the deck list and a review of each kind after grading, at the default
+terminal (80×24) and a larger one (120×40); a code review after a failed submit. The stats screen's
+are in test_tui_stats.py, on a year of simulated study.
 
 Fixed clock, fixed terminal size, fake grader (its verdict is fixed), real store.
 Update with `pytest tests/test_tui_snapshots.py --snapshot-update` after a deliberate change.
@@ -8,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from support import SIZE, FakeGrader, clock, copy_sample
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from tui.app import TorchDrillApp
 
@@ -32,6 +35,51 @@ def test_deck_list(snap_compare, tmp_path: Path, monkeypatch) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=_grader_ready)
 
 
+SIZES = [(80, 24), (120, 40)]
+# A wrong answer per kind (the fake grader fails anything but its right answers); a card is turned.
+WRONG = {"choice": ["1"], "numeric": "3", "predict": "(4, 3)", "expr": "output[:, 0, :H]", "fill": "ij->"}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_deck_list_at(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=size, run_before=_grader_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("kind", ["card", "choice", "numeric", "predict", "expr", "fill", "code"])
+def test_review_after_grading(snap_compare, tmp_path: Path, kind: str, size: tuple[int, int]) -> None:
+    async def graded(pilot) -> None:
+        app = pilot.app
+        await _grader_ready(pilot)
+        await pilot.press("enter")
+        while app.screen.kind != kind:  # through the session, as a learner would
+            await pilot.press("space" if app.screen.kind == "card" else "ctrl+g", "3")
+            await pilot.pause()
+        if kind == "card":
+            await pilot.press("space")
+        else:
+            answer = WRONG.get(kind)
+            if isinstance(answer, list):
+                await pilot.press(*answer)
+            elif answer is not None:
+                app.screen.query(Input).first().value = answer
+            await pilot.press("ctrl+s")
+            await app.workers.wait_for_complete()
+            while app.screen.phase == "grading":
+                await pilot.pause(0.01)
+        for editor in app.screen.query(TextArea):
+            editor.cursor_blink = False
+        for line in app.screen.query(Input):
+            line.cursor_blink = False
+        app.clear_notifications()  # a toast's lifetime is wall-clock time: under load it may be gone
+        if kind == "code":  # the editor's cursor and highlighting are drawn on timers: settle them
+            app.screen.set_focus(None)
+            await pilot.pause(0.3)
+        await pilot.pause()
+
+    assert snap_compare(_app(tmp_path), terminal_size=size, run_before=graded)
+
+
 def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None:
     async def to_failed_code(pilot) -> None:
         app = pilot.app
@@ -49,17 +97,3 @@ def test_code_review_after_a_failed_submit(snap_compare, tmp_path: Path) -> None
         await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=(110, 48), run_before=to_failed_code)
-
-
-def test_stats(snap_compare, tmp_path: Path) -> None:
-    async def review_then_stats(pilot) -> None:
-        app = pilot.app
-        await _grader_ready(pilot)
-        await pilot.press("enter")
-        for rating in ("3", "1", "3", "3"):
-            await pilot.press("space" if app.screen.kind == "card" else "ctrl+g", rating)
-            await pilot.pause()
-        await pilot.press("escape", "s")
-        await pilot.pause()
-
-    assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=review_then_stats)

@@ -43,7 +43,7 @@ class TorchDrillApp(App[None]):
     TITLE = "torchdrill"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),  # q on the deck list; f1 lists both
         Binding("f1", "show_help", "Help"),
     ]
 

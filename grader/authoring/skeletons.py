@@ -1,8 +1,16 @@
-"""`torchdrill new`: append a commented, working skeleton of one kind to a deck file."""
+"""`torchdrill new`: append a skeleton of one kind to a deck file, for its author to finish.
+
+The title comes from the id; what only the author can write (the question, the answer side, the
+options) is marked TODO; the graded parts are a small working example, stated as such in the prompt,
+so that `torchdrill validate` passes on the skeleton as written. Nothing in it claims a fact the
+author did not write: optional fields (hints, explanation, tags, source) are comments to fill in,
+and validate's warnings list them until they are.
+"""
 
 from __future__ import annotations
 
 import json
+import keyword
 import re
 from pathlib import Path
 
@@ -15,143 +23,112 @@ HEADER = "# yaml-language-server: $schema=torchdrill.schema.json\ndeck: {deck}\n
 COMMON = """\
   - id: {id}
     kind: {kind}
-    title: {title}                 # one line, shown in lists
-    prompt: |                      # Markdown; code fences are highlighted
-{prompt}
-    hints:                         # revealed one at a time
-      - {hint}
-    explanation: |                 # shown after grading: teach the why
-      {explanation}
-    tags: [{tags}]
-    source: where the fact comes from (a doc page, a paper, a note)
+    title: {title}  # one line, shown in lists
+    prompt: |  # Markdown, code fences highlighted; the TODO is what the learner sees until you write it
+      TODO: the question.{example}
 """
 
-SKELETONS = {
-    "card": dict(
-        title="cat vs stack",
-        prompt="What is the difference between `torch.cat` and `torch.stack`?",
-        hint="One of them adds a dimension.",
-        explanation="Shapes: cat keeps the rank, stack adds one.",
-        tags="tensors",
-        body="""\
-    back: |                        # the answer side; the learner rates recall
-      `cat` joins along an existing dimension; `stack` adds a new one.
+OPTIONAL = """\
+    # hints:  # revealed one at a time
+    #   - a nudge that does not give the answer away
+    # explanation: |  # shown after grading: teach the why
+    #   why the answer is what it is
+    # tags: [{deck}]  # topics, for stats by tag
+    # source: where the fact comes from (a doc page, a paper); leave it out rather than guess
+"""
+
+# A paragraph of its own in the prompt: the graded parts below answer it until the author replaces them.
+AS_WRITTEN = "\n\n      The example as written asks: "
+
+EXAMPLES = {
+    "card": "",
+    "choice": "",
+    "numeric": AS_WRITTEN + "what is `torch.arange(5.0).mean()`?",
+    "predict": AS_WRITTEN + "what is `torch.zeros(2, 6).view(3, -1).shape`?",
+    "expr": AS_WRITTEN + "an expression over `x` (a tensor of `N` numbers) equal to `x` reversed.",
+    "fill": AS_WRITTEN + "fill in the subscripts so that the result is the trace of `A`.",
+    "code": AS_WRITTEN + "write `{fn}(x)`, which returns the sum of the squares of `x`.",
+}
+
+BODIES = {
+    "card": """\
+    back: |  # the answer side, shown when the card is turned; the learner rates how well they recalled it
+      TODO: the answer.
 """,
-    ),
-    "choice": dict(
-        title="What NLLLoss expects",
-        prompt="Which inputs does `nn.NLLLoss` expect?",
-        hint="It does not apply a softmax itself.",
-        explanation="NLLLoss picks -input[target]; give it log-probabilities (LogSoftmax).",
-        tags="losses",
-        body="""\
-    options:                       # Markdown strings
-      - probabilities
-      - log-probabilities
-      - raw logits
-    answer: [1]                    # 0-based indices of every correct option
+    "choice": """\
+    options:  # Markdown strings; the learner must pick every correct one
+      - "TODO: a correct option"
+      - "TODO: a wrong option that a learner might believe"
+    answer: [0]  # 0-based indices of every correct option
 """,
-    ),
-    "numeric": dict(
-        title="Mean of a range",
-        prompt="What is `torch.arange(5.0).mean()`?",
-        hint="Add 0 + 1 + 2 + 3 + 4.",
-        explanation="The mean of 0..4 is 10 / 5.",
-        tags="tensors",
-        body="""\
-    setup: |                       # optional, runs in the trusted grader
+    "numeric": """\
+    setup: |  # optional; runs in the trusted grader before solution
       x = torch.arange(5.0)
-    solution: x.mean()             # an expression: a number or a one-element tensor
-    tolerance: 0.001               # absolute; add rtol: for a relative one
+    solution: x.mean()  # an expression whose value (a number, or a one-element tensor) is the answer
+    tolerance: 0.001  # absolute; add rtol: for a relative one
 """,
-    ),
-    "predict": dict(
-        title="Shape after view",
-        prompt="What is `x.view(3, -1).shape`?",
-        hint="-1 means: whatever makes the element count match.",
-        explanation="12 elements in 3 rows leave 4 columns.",
-        tags="tensors",
-        body="""\
+    "predict": """\
     setup: |
       x = torch.zeros(2, 6)
     solution: x.view(3, -1).shape  # the learner types a literal such as (3, 4)
 """,
-    ),
-    "expr": dict(
-        title="Last forward state of a GRU",
-        prompt="`rnn` is a one-layer bidirectional GRU (hidden size `H`). Write an expression over "
-        "`output` equal to `h_n[0]`.",
-        hint="The forward direction finishes at the last time step.",
-        explanation="output[:, t] concatenates forward and backward states; the forward one is the first H.",
-        tags="rnn",
-        body="""\
-    setup: |                       # runs before the answer in both runs, with the same seed
-      H = 4
-      rnn = nn.GRU(3, H, bidirectional=True, batch_first=True)
-      output, h_n = rnn(torch.randn(2, T, 3))
-    params:                        # one value per trial, so hard-coding fails
-      T: [3, 5, 6]
-    solution: output[:, -1, :H]    # the reference expression; bound to `answer`
-    forbid: [h_n]                  # names the answer may not use
+    "expr": """\
+    setup: |  # runs before the answer, in the reference's run and the learner's, with the same seed
+      x = torch.randn(N)
+    params:  # one value per trial, so that hard-coding a result fails
+      N: [3, 5, 6]
+    solution: x.flip(0)  # the reference expression; the learner's is bound to `answer`
     # check defaults to: observe("answer", answer)
+    # forbid: [torch.flip]  # dotted names the answer may not use
 """,
-    ),
-    "fill": dict(
-        title="Trace with einsum",
-        prompt="Fill in the subscripts so that the result is the trace of `A`.",
-        hint="A repeated index on one operand walks the diagonal.",
-        explanation="'ii->' sums A[i, i] over i.",
-        tags="einsum",
-        body="""\
+    "fill": """\
     setup: |
       A = torch.randn(N, N)
     params:
       N: [3, 4, 5]
-    template: torch.einsum("___", A)   # each ___ is a blank
-    solution: ["ii->"]                 # one string per blank; any filling that behaves alike passes
+    template: torch.einsum("___", A)  # each ___ is a blank
+    solution: ["ii->"]  # one string per blank; any filling that behaves alike passes
 """,
-    ),
-    "code": dict(
-        title="Mean squared error by hand",
-        prompt="Write `mse(a, b)` without `F.mse_loss`.",
-        hint="Square the differences, then average.",
-        explanation="MSE is the mean of (a - b) ** 2 over every element.",
-        tags="losses",
-        body="""\
-    starter: |                     # what the editor shows first; it must not pass
-      def mse(a, b):
+    "code": """\
+    starter: |  # what the editor shows first; it must not pass
+      def {fn}(x):
           ...
     solution: |
-      def mse(a, b):
-          return ((a - b) ** 2).mean()
-    params:
+      def {fn}(x):
+          return (x ** 2).sum()
+    params:  # one value per trial, so that hard-coding a result fails
       N: [2, 5, 9]
-    trials: 3
-    check: |                       # exercises the learner's names; observe() what must match
-      a, b = torch.randn(N), torch.randn(N)
-      observe("loss", mse(a, b))
-    forbid:
-      - torch.nn.functional.mse_loss
-      - torch.nn.MSELoss
+    check: |  # runs after the answer: call the learner's names and observe() what must match
+      x = torch.randn(N)
+      observe("result", {fn}(x))
+    # forbid: [torch.sum]  # dotted names the answer may not use
 """,
-    ),
 }
+# Names the example's own code uses: a function named after the id must not hide one of them.
+TAKEN = {"x", "torch", "nn", "F", "math", "device", "observe", "answer"}
 
 
-def skeleton(kind: str, exercise_id: str) -> str:
-    parts = SKELETONS[kind]
-    prompt = "\n".join(f"      {line}" for line in parts["prompt"].splitlines())
-    # JSON strings are YAML strings: quoting keeps a `: ` or a leading `-` in the text from parsing as YAML
+def skeleton(kind: str, exercise_id: str, deck: str) -> str:
+    """The YAML of one exercise, indented as an item of `exercises:`."""
+    fn = function_name(exercise_id)
     common = COMMON.format(
         id=exercise_id,
         kind=kind,
-        title=json.dumps(parts["title"]),
-        prompt=prompt,
-        hint=json.dumps(parts["hint"]),
-        explanation=parts["explanation"],
-        tags=parts["tags"],
+        # JSON strings are YAML strings: quoting keeps a `: ` or a leading `-` from parsing as YAML
+        title=json.dumps(default_title(exercise_id)),
+        example=EXAMPLES[kind].format(fn=fn),
     )
-    return common + parts["body"]
+    return common + BODIES[kind].format(fn=fn) + OPTIONAL.format(deck=deck)
+
+
+def function_name(exercise_id: str) -> str:
+    """A Python name for the id: bce-by-hand -> bce_by_hand."""
+    name = exercise_id.replace("-", "_")
+    if name[0].isdigit():
+        name = f"f_{name}"
+    if keyword.iskeyword(name) or name in TAKEN:
+        name = f"{name}_"
+    return name
 
 
 def new_exercise(kind: str, target: str, quizzes: Path) -> Path:
@@ -171,11 +148,13 @@ def new_exercise(kind: str, target: str, quizzes: Path) -> Path:
     if loaded is None and path.exists():
         raise UsageError(f"{path} exists but does not load: fix it first (torchdrill validate {path})")
     before = path.read_text() if path.exists() else None
+    # A deck may load with a broken exercise in it: only problems the skeleton brings count here.
+    known = {str(p) for p in load_deck(path)[1]} if before is not None else set()
     text = before if before is not None else HEADER.format(deck=deck, title=default_title(deck))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n\n" + skeleton(kind, exercise_id))
+    path.write_text(text.rstrip("\n") + "\n\n" + skeleton(kind, exercise_id, deck))
     _ensure_schema(quizzes)
-    _, problems = load_deck(path)
+    problems = [p for p in load_deck(path)[1] if str(p) not in known]
     if problems:
         if before is None:
             path.unlink()

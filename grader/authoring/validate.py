@@ -4,16 +4,26 @@ its own checks and an obviously wrong answer against them, each problem as `file
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from grader.deck import variants
 from grader.deck.loader import Entry, load_library
-from grader.deck.model import Card, Choice, Code, Expr, Fill, Numeric, Predict
+from grader.deck.model import Card, Choice, Code, CodeSyntaxError, Expr, Fill, Numeric, Predict, check_syntax
 from grader.errors import Problem
+
+TODO = "TODO"  # what `torchdrill new` leaves where the author has to write
 
 
 def _weak() -> Any:
     from grader.authoring import weak as module  # imports torch: only when code is run
+
+    return module
+
+
+def _reference() -> Any:
+    from grader.engine import reference as module  # imports torch: only when code is run
 
     return module
 
@@ -49,13 +59,28 @@ def check_references(entries: list[Entry], library: Any, device: str | None) -> 
 
 def check_entry(grader: Any, entry: Entry) -> list[Problem]:
     """The reference passes; a wrong answer (starter, empty, off by a lot) does not; the checks
-    could fail; trials differ; forbid names exist. Missing hints and the like are warnings."""
+    could fail; trials differ; forbid names exist. Missing hints and the like are warnings.
+    An exercise with `{param}` placeholders is checked in variants that draw every value."""
+    if not variants.has_variants(entry.exercise):
+        return _check_one(grader, entry)
+    found: list[Problem] = []
+    for variant in variants.covering(entry.exercise, entry.gid):
+        one = replace(entry, exercise=variants.instantiate(entry.exercise, entry.gid, variant))
+        for problem in _check_one(grader, one):
+            message = problem.message.replace(f"{entry.gid}: ", f"{entry.gid} (variant {variant}): ", 1)
+            if all(p.message.split("): ", 1)[-1] != message.split("): ", 1)[-1] for p in found):
+                found.append(replace(problem, message=message))
+    return found
+
+
+def _check_one(grader: Any, entry: Entry) -> list[Problem]:
     ex = entry.exercise
 
     def at(message: str, severity: str = "error") -> Problem:
         return Problem(str(entry.path), entry.line, 5, f"{entry.gid}: {message}", severity)
 
     problems = [at(w, "warning") for w in _weak().missing_teaching(ex)]
+    problems += unfinished(entry) + starter_problems(entry)
     if isinstance(ex, Card):
         return problems
     weak: list[str] = []
@@ -67,9 +92,16 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
             weak = []
         if any("not deterministic" in w for w in weak):
             return [*problems, *(at(w) for w in weak)]
-    right = grader.grade_entry(entry, reference_answer(grader, entry))
+    try:
+        answer = reference_answer(grader, entry)
+    except _reference().ReferenceFailed as e:  # numeric and predict compute their truth here
+        return [*problems, reference_problem(entry, e)]
+    right = grader.grade_entry(entry, answer)
+    failed = _reference().failure_of(entry.gid, ex, grader.device) if right.status == "broken" else None
+    if failed is not None:
+        return [*problems, reference_problem(entry, failed)]
     if right.status != "passed":
-        why = right.feedback.split(" (this is a bug in the exercise")[0]
+        why = right.feedback.split(" (a bug in the exercise")[0]
         return [*problems, at(f"the reference solution does not pass its own checks ({right.status}): {why}")]
     problems += [at(w) for w in weak]
     problems += check_examples(grader, entry)
@@ -80,6 +112,52 @@ def check_entry(grader: Any, entry: Entry) -> list[Problem]:
                 at(f"{label} passes ({str(wrong)[:50]!r}): the check cannot tell right from wrong")
             )
     return [Problem(p.path, p.line, p.col, _one_line(p.message), p.severity) for p in problems]
+
+
+def reference_problem(entry: Entry, e: Any) -> Problem:
+    """A reference that raises, at the file's line and column of the authored code that raised."""
+    where = e.where
+    line, col = entry.place(where.field, where.line, where.col) if where else entry.mark("solution")
+    part = f"its {where.field}" if where else "its solution"
+    message = (
+        f"{entry.gid}: the exercise's own code fails in {part}: {e.error}; fix it: the reference must run, "
+        "for every trial's params, before any answer can be graded"
+    )
+    return Problem(str(entry.path), line, col, _one_line(message))
+
+
+def starter_problems(entry: Entry) -> list[Problem]:
+    """A starter that does not parse: every learner would begin from a syntax error."""
+    ex = entry.exercise
+    if not isinstance(ex, Code) or not ex.starter.strip():
+        return []
+    try:
+        check_syntax(ex.starter, "exec", "starter")
+    except CodeSyntaxError as e:
+        line, col = entry.place("starter", e.line, e.col)
+        message = (
+            f"{entry.gid}: the starter is not valid Python: {e.reason}; learners would start from a "
+            "syntax error: make it parse (a function whose body is `...` does)"
+        )
+        return [Problem(str(entry.path), line, col, message, "warning")]
+    return []
+
+
+def unfinished(entry: Entry) -> list[Problem]:
+    """Text that `torchdrill new` left for the author to write, still there."""
+    ex = entry.exercise
+    texts = {"title": ex.title, "prompt": ex.prompt, "back": getattr(ex, "back", "")}
+    texts |= {"options": " ".join(getattr(ex, "options", []))}
+    return [
+        Problem(
+            str(entry.path),
+            *entry.mark(name),
+            f"{entry.gid}: {name}: the skeleton's {TODO} is still there; write it before learners see it",
+            "warning",
+        )
+        for name, text in texts.items()
+        if TODO in text
+    ]
 
 
 def check_examples(grader: Any, entry: Entry) -> list[Problem]:

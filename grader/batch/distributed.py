@@ -59,8 +59,10 @@ def _submit_next(
     task = next(todo, None)
     if task is None:
         return False
-    key, gid, answer = task
-    running.add(client.submit(grade_remote, list(key), gid, answer, shipped, digest, device, pure=False))
+    key, gid, answer, variant = task
+    running.add(
+        client.submit(grade_remote, list(key), gid, answer, shipped, digest, device, variant, pure=False)
+    )
     return True
 
 
@@ -83,12 +85,18 @@ def read_decks(quizzes: list[Path]) -> dict[str, str]:
 
 
 def grade_remote(
-    key: list[str], gid: str, answer: Any, decks: dict[str, str], digest: str, device: str | None
+    key: list[str],
+    gid: str,
+    answer: Any,
+    decks: dict[str, str],
+    digest: str,
+    device: str | None,
+    variant: int | None = None,
 ) -> tuple[list[str], dict[str, Any], bool]:
     """Runs on a Dask worker: grade one answer with this process's Grader for these decks."""
     with _lock:
         grader = _grader_for(decks, digest, device)
-        verdict, keep = keepable_verdict(grader, gid, answer)
+        verdict, keep = keepable_verdict(grader, gid, answer, variant)
         return key, verdict, keep
 
 

@@ -9,6 +9,7 @@ second of grades, and a re-run grades only what is missing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -58,7 +59,9 @@ class Gradebook:
         self._last_flush = time.monotonic()
 
     def lookup(self, keys: set[Key], versions: dict[str, str]) -> dict[Key, dict[str, Any]]:
-        """The stored verdicts for `keys` whose exercise has not changed since (`versions`: gid -> fingerprint)."""
+        """The stored verdicts for `keys` whose exercise has not changed since (`versions`: gid -> fingerprint).
+        A wrong answer stored without its details (by an older torchdrill) is left to grade again: a
+        batch groups wrong answers by what they did, which the details say."""
         found: dict[Key, dict[str, Any]] = {}
         learners = sorted({k[0] for k in keys})
         for start in range(0, len(learners), 500):
@@ -66,7 +69,9 @@ class Gradebook:
             for row in self.table.rows_where(f"learner IN ({', '.join('?' * len(chunk))})", chunk):
                 key = (row["learner"], row["exercise"], row["answer_hash"])
                 if key in keys and versions.get(row["exercise"]) == row["version"]:
-                    found[key] = row
+                    if row["details"] is None and row["status"] != "passed":
+                        continue
+                    found[key] = {**row, "details": json.loads(row["details"] or "{}")}
         return found
 
     def record(self, key: Key, version: str, verdict: dict[str, Any]) -> None:
@@ -80,6 +85,7 @@ class Gradebook:
             "feedback": storable(verdict.get("feedback", "")),
             "stdout": storable(verdict.get("stdout", "")),
             "duration_ms": float(verdict.get("duration_ms", 0.0)),
+            "details": storable(json.dumps(verdict.get("details") or {}, sort_keys=True, ensure_ascii=False)),
             "graded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self.pending.append(row)

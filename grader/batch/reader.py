@@ -35,10 +35,13 @@ class Submission:
     problem: str | None = None
     where: str = ""  # file:line, for messages
     counted: bool = True  # False when it names no gradable exercise: no column, no points
+    variant: int | None = None  # the draw of `{param}` placeholders the answer is to
 
     @property
     def answer_hash(self) -> str:
-        canonical = json.dumps(self.answer, sort_keys=True, ensure_ascii=False)
+        """The same answer to another draw of an exercise's placeholders is another answer."""
+        answered = self.answer if self.variant is None else {"answer": self.answer, "variant": self.variant}
+        canonical = json.dumps(answered, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
@@ -106,8 +109,13 @@ def parse_line(line: str, index: int, where: str) -> Submission:
     ]
     if "answer" not in data:
         problems.append("missing answer")
+    variant = data.get("variant")
+    if variant is not None and not (type(variant) is int and 0 <= variant < 2**53):
+        problems.append(f"variant must be a whole number from 0, got {_json_type(variant)}")
+        variant = None
     problem = f"{where}: {'; '.join(problems)}" if problems else None
-    return Submission(index, learner, exercise, _storable_answer(data.get("answer")), problem, where)
+    answer = _storable_answer(data.get("answer"))
+    return Submission(index, learner, exercise, answer, problem, where, variant=variant)
 
 
 def _storable_answer(answer: Any) -> Any:

@@ -54,17 +54,22 @@ def write_json(path: Path, results: list[Result], summary: dict[str, Any]) -> No
 def score_matrix(results: list[Result]) -> tuple[list[str], dict[str, dict[str, float]]]:
     """learner -> exercise -> best score over that learner's submissions for it."""
     exercises = sorted(
-        {r.exercise for r in results if r.exercise is not None and r.learner is not None and r.counted}
+        {r.exercise for r in results if r.exercise is not None and r.learner is not None and _counts(r)}
     )
     matrix: dict[str, dict[str, float]] = {}
     for r in results:
         if r.learner is None:
             continue
         row = matrix.setdefault(r.learner, {})  # every learner gets a row, even with nothing gradable
-        if r.exercise is None or not r.counted:
+        if r.exercise is None or not _counts(r):
             continue
         row[r.exercise] = max(row.get(r.exercise, 0.0), r.score)
     return exercises, matrix
+
+
+def _counts(r: Result) -> bool:
+    """Whether a result is worth points: not a line naming no gradable exercise, nor one the input got wrong."""
+    return r.counted and not r.input_problem
 
 
 def write_csv(path: Path, results: list[Result], summary: dict[str, Any]) -> None:
@@ -131,13 +136,14 @@ def _clean(text: str) -> str:
 def write_gradescope(root: Path, results: list[Result], summary: dict[str, Any]) -> None:
     """ROOT/<learner>/results.json, Gradescope's autograder format: one test per exercise the learner
     submitted, scored by their best submission of it (resubmitting never adds points), and a test
-    worth nothing for each line that named no exercise. A learner with only such lines gets no file."""
+    worth nothing for each line that named no exercise or was an input problem (a field missing, not
+    JSON). A learner with only such lines gets no file."""
     best: dict[str, dict[str, Result]] = {}
     uncounted: dict[str, list[Result]] = {}
     for r in results:
         if r.learner is None:
             continue
-        if r.exercise is None or not r.counted:
+        if r.exercise is None or not _counts(r):
             uncounted.setdefault(r.learner, []).append(r)
             continue
         mine = best.setdefault(r.learner, {})
@@ -162,8 +168,8 @@ def _gradescope_test(r: Result) -> dict[str, Any]:
     output += f"\n\nYour output:\n{r.stdout}" if r.stdout else ""
     return {
         "name": r.exercise or "unknown",
-        "score": r.score if r.counted else 0.0,
-        "max_score": 1.0 if r.counted else 0.0,
+        "score": r.score if _counts(r) else 0.0,
+        "max_score": 1.0 if _counts(r) else 0.0,
         "status": "passed" if r.status == "passed" else "failed",
         "output": output,
     }

@@ -25,10 +25,17 @@ class Result:
     stdout: str = ""
     cached: bool = False
     counted: bool = True  # False for a line naming no gradable exercise: no CSV column, no points
+    # The input's fault, not the learner's (malformed, a field missing, no such exercise): counted apart
+    input_problem: bool = False
+    where: str = ""  # file:line of the input (a file's path in a directory layout)
+    variant: int | None = None  # the draw of `{param}` placeholders answered, when the line named one
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["counted"]
+        for internal in ("counted", "input_problem", "where"):
+            del data[internal]
+        if data["variant"] is None:
+            del data["variant"]
         return data
 
     @classmethod
@@ -42,6 +49,7 @@ class Result:
             float(verdict.get("duration_ms", 0.0)),
             storable(verdict.get("stdout", "")),
             cached,
+            variant=sub.variant,
         )
 
     @classmethod
@@ -54,7 +62,16 @@ class Result:
             storable(sub.problem or "invalid submission"),
             0.0,
             counted=sub.counted,
+            input_problem=is_input_problem(sub),
+            where=storable(sub.where),
         )
+
+
+def is_input_problem(sub: Submission) -> bool:
+    """An invalid line that is the input's fault: malformed, a field missing (a null answer is none), an
+    exercise that is not there or not gradable. An answer of the wrong shape is the learner's, as is
+    one the grader cannot read."""
+    return sub.learner is None or sub.exercise is None or sub.answer is None or not sub.counted
 
 
 def failure_gist(feedback: str) -> str:
@@ -65,12 +82,14 @@ def failure_gist(feedback: str) -> str:
 
 
 def summarize(results: list[Result]) -> dict[str, Any]:
-    """Counts by status, and per exercise: pass rate, mean score, the most common failure."""
+    """Counts by status, and per exercise: pass rate, mean score, the most common failure. Problems of
+    the input file are counted apart, with where they are, and weigh on no mean and no pass rate."""
     by_status = Counter(r.status for r in results)
-    graded = [r for r in results if r.status not in NOT_THE_LEARNERS]
+    inputs = [r for r in results if r.input_problem]
+    graded = [r for r in results if r.status not in NOT_THE_LEARNERS and not r.input_problem]
     groups: dict[str, list[Result]] = defaultdict(list)
     for r in results:
-        if r.exercise is not None:
+        if r.exercise is not None and not r.input_problem:
             groups[r.exercise].append(r)
     return {
         "submissions": len(results),
@@ -81,6 +100,11 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "mean_score": round(sum(r.score for r in graded) / len(graded), 4) if graded else 0.0,
         "cached": sum(r.cached for r in results),
         "exercises": {gid: _exercise_summary(rs) for gid, rs in sorted(groups.items())},
+        # `statuses.invalid` counts both kinds of invalid lines: the learners' unreadable answers and
+        # the input file's own problems, which are listed by where they are.
+        "invalid_answers": sum(r.status == "invalid" and not r.input_problem for r in results),
+        "input_problems": len(inputs),
+        "input_problems_at": [r.where for r in inputs],
     }
 
 
@@ -122,7 +146,15 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
             for i, (cell, w) in enumerate(zip(row, widths, strict=False))
         )
         lines.append(f"{head}  {row[4]}"[:width])
-    counts = ", ".join(f"{n} {s}" for s, n in summary["statuses"].items() if n and s not in NOT_THE_LEARNERS)
+    statuses = {
+        **summary["statuses"],
+        "invalid": summary.get("invalid_answers", summary["statuses"]["invalid"]),
+    }
+    counts = ", ".join(
+        f"{n} {s}" + (" (answers that could not be read)" if s == "invalid" else "")
+        for s, n in statuses.items()
+        if n and s not in NOT_THE_LEARNERS
+    )
     if summary["not_graded"]:
         counts += (
             f"; {summary['not_graded']} could not be graded (broken: not kept, a re-run grades them again)"
@@ -132,7 +164,34 @@ def summary_table(summary: dict[str, Any], width: int = 140) -> str:
         f"{summary['submissions']} submissions from {summary['learners']} learners: {counts or 'none'}; "
         f"mean score {summary['mean_score']:.2f}"
     )
+    if summary.get("input_problems"):
+        lines.append(_input_problems_line(summary["input_problems_at"]))
     return "\n".join(lines)
+
+
+def _input_problems_line(at: list[str], shown: int = 20) -> str:
+    """Where the input itself is wrong: `s.jsonl lines 5, 9` (in a directory layout, the files)."""
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for where in at:
+        path, _, line = where.rpartition(":")
+        if path and line.isdigit():
+            by_file[path].append(line)
+        else:
+            by_file[where] = []
+    places = [_place(path, numbers, shown) for path, numbers in list(by_file.items())[:shown]]
+    if len(by_file) > shown:
+        places.append(f"{len(by_file) - shown} more files")
+    return (
+        f"{len(at)} input problem(s), not counted against any learner: {'; '.join(places)}; "
+        "the report says what is wrong with each: fix them and run again"
+    )
+
+
+def _place(path: str, numbers: list[str], shown: int) -> str:
+    if not numbers:
+        return one_line(path)
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    return f"{one_line(path)} line{'s' * (len(numbers) > 1)} {', '.join(numbers[:shown])}{more}"
 
 
 def _failure_cell(s: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.gradebook import Gradebook, Key
+from grader.batch.groups import add_mistakes, group_mistakes, mistakes_text
 from grader.batch.progress import Progress
 from grader.batch.reader import Submission, read_submissions
 from grader.batch.report import format_for, write_report
@@ -28,7 +29,7 @@ from grader.paths import as_roots
 
 Echo = Callable[..., Any]
 # (key, exercise id, answer) in; (key, verdict as JSON, whether it may be recorded) out
-Task = tuple[Key, str, Any]
+Task = tuple[Key, str, Any, int | None]  # (gradebook key, exercise, answer, variant)
 Done = tuple[Key, dict[str, Any], bool]
 
 
@@ -68,6 +69,7 @@ def run_batch(
     subs = read_submissions(submissions, library)
     versions = _versions(library, subs)
     book = Gradebook(db, group=pipelined) if db is not None else None
+    tasks: list[Task] = []
     try:
         known = book.lookup({s.key for s in subs if s.key}, versions) if book and not regrade else {}
         tasks, verdicts = _plan(subs, known)
@@ -88,8 +90,8 @@ def run_batch(
     except KeyboardInterrupt:
         if book is not None:
             book.close()
-            print(f"interrupted: {book.kept} grade(s) of this run are kept in {db}; run the same command "
-                  "again to grade the rest", file=sys.stderr)  # fmt: skip
+            print(f"interrupted: {book.kept} of the {len(tasks)} grade(s) this run had to make are kept in "
+                  f"{db}; run the same command again to grade the rest", file=sys.stderr)  # fmt: skip
             book = None
         raise
     finally:
@@ -97,9 +99,10 @@ def run_batch(
             book.close()
     results = [_result(s, verdicts, known) for s in subs]
     summary = summarize(results)
+    add_mistakes(summary, group_mistakes(subs, verdicts, library))
     for path, fmt in outputs:
         write_report(path, fmt, results, summary)
-    echo(summary_table(summary))
+    echo(summary_table(summary) + mistakes_text(summary))
     echo(
         f"graded {len(tasks)} distinct answers; {len(known)} already in the gradebook"
         + "".join(f"; wrote {p} ({f})" for p, f in outputs)
@@ -131,7 +134,7 @@ def _plan(
     tasks: dict[Key, Task] = {}
     for s in subs:
         if s.key and s.key not in verdicts and s.key not in tasks:
-            tasks[s.key] = (s.key, s.exercise, s.answer)
+            tasks[s.key] = (s.key, s.exercise, s.answer, s.variant)
     return list(tasks.values()), verdicts
 
 
@@ -178,8 +181,8 @@ def grade_locally(
     todo = iter(tasks)
     try:
         while True:
-            for key, gid, answer in todo:
-                pending[pool.submit(grade_one, gid, answer)] = key
+            for key, gid, answer, variant in todo:
+                pending[pool.submit(grade_one, gid, answer, variant)] = key
                 if len(pending) >= window:
                     break
             if not pending:

@@ -39,17 +39,19 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)  # closes the zygote's socket: it sees EOF and shuts down with its children
 
 
-def grade_one(gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
-    return keepable_verdict(_grader, gid, answer)
+def grade_one(gid: str, answer: Any, variant: int | None = None) -> tuple[dict[str, Any], bool]:
+    return keepable_verdict(_grader, gid, answer, variant)
 
 
-def keepable_verdict(grader: Any, gid: str, answer: Any) -> tuple[dict[str, Any], bool]:
+def keepable_verdict(
+    grader: Any, gid: str, answer: Any, variant: int | None = None
+) -> tuple[dict[str, Any], bool]:
     """(the verdict as JSON, whether the gradebook may keep it): a `broken` verdict is the grader's
     fault, so a re-run grades that answer again. Shared by local workers and Dask workers."""
     from grader.engine.verdict import broken
 
     try:
-        verdict = grader.grade(gid, answer)
+        verdict = grader.grade(gid, answer, variant)
     except Exception as e:  # noqa: BLE001 - a broken sandbox must not end the batch
         verdict = broken(f"the grader itself failed on this answer ({type(e).__name__}: {e})")
     return verdict.to_json(), not verdict.broken

@@ -1,6 +1,8 @@
 """YAML decks -> validated exercises, with every problem located as `file:line:col`.
 
-A deck with any problem is skipped whole and reported; the other decks still load.
+Each exercise is validated on its own: a broken one is reported and left out, and the rest of its
+deck still loads. A problem of the deck itself (YAML syntax, an unknown top-level field, a bad deck
+name) skips that deck, and so does a deck none of whose exercises loads; the other decks still load.
 PyYAML's C loader composes the node tree (about 8x faster than the pure-Python one),
 and the nodes' marks give the line and column of whatever pydantic complains about.
 """
@@ -15,14 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from grader.deck.aliases import alias_problems
 from grader.deck.kinds import KINDS
 from grader.deck.model import (
     ID_PATTERN,
+    AnyExercise,
     Card,
     Choice,
     Code,
+    CodeSyntaxError,
     Deck,
     Expr,
     Fill,
@@ -42,6 +47,7 @@ MODELS = {
     for cls in (Card, Choice, Numeric, Predict, Expr, Fill, Code)
 }
 Path_ = tuple[str | int, ...]
+EXERCISE = TypeAdapter(AnyExercise)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Entry:
     exercise: Any  # one of the model classes
     path: Path
     line: int
-    # (line, col), 1-based, of each field's value ("setup", "solution", ...) and each example ("examples.0")
+    # (line, col), 1-based, of each field's text ("setup", "solution", ...) and each example ("examples.0")
     marks: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -63,6 +69,13 @@ class Entry:
         """Where `name` is in the file; the exercise's own line when it is not written there."""
         return self.marks.get(name, (self.line, 5))
 
+    def place(self, name: str, line: int, col: int) -> tuple[int, int]:
+        """Where line `line`, column `col` (1-based) of field `name`'s text is in the file."""
+        if name not in self.marks:
+            return self.line, 5
+        first, start = self.marks[name]
+        return first + line - 1, start + col - 1
+
 
 @dataclass(frozen=True)
 class LoadedDeck:
@@ -70,6 +83,8 @@ class LoadedDeck:
     title: str
     path: Path
     entries: tuple[Entry, ...]
+    aliases: tuple[str, ...] = ()  # former names: its cards follow a rename (grader/srs/renames.py)
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -141,7 +156,7 @@ def load_library(paths: Sequence[Path]) -> Library:
             continue
         seen[deck.name] = path
         decks.append(deck)
-    return Library(decks, problems)
+    return Library(decks, problems + alias_problems(decks))
 
 
 def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
@@ -166,21 +181,48 @@ def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
                 where, root, f"a deck must be a mapping (deck:, title:, exercises:), but this file is {found}"
             )
         ]
-    marks = _Marks(where)
-    problems = marks.index(root)
+    marks = _Marks(where, text)
+    items = marks.exercise_nodes(root)
+    problems = marks.index(root, skip=items)
     if problems:
         return None, problems
     data = yaml.load(text, Loader=SafeLoader)
-    try:
-        model = Deck.model_validate(data)
+    raw = data.get("exercises")
+    try:  # the deck's own fields; each exercise is validated on its own below
+        model = Deck.model_validate({**data, "exercises": []} if isinstance(raw, list) else data)
     except ValidationError as e:
         return None, [marks.problem(err, root) for err in _without_echoes(e.errors())]
-    return _build(path, model, root, marks)
+    exercises, problems = _exercises(raw if isinstance(raw, list) else [], items, root, marks)
+    deck, more = _build(path, model, exercises, root, marks)
+    problems += more
+    if deck is not None and problems and not deck.entries:
+        deck = None  # nothing in it loads: the problems say why, and there is nothing to study
+    return deck, sorted(problems, key=lambda p: (p.line, p.col))
+
+
+def _exercises(
+    raw: list[Any], items: list[yaml.Node], root: yaml.Node, marks: _Marks
+) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    """Each exercise validated on its own: those that validate, with their index, and the problems
+    of those that do not (a duplicate key in one leaves that one out, as YAML would keep either)."""
+    exercises: list[tuple[int, Any]] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(raw):
+        found = marks.index(items[i])
+        if not found:
+            try:
+                exercises.append((i, EXERCISE.validate_python(item)))
+            except ValidationError as e:
+                errors = [{**err, "loc": ("exercises", i, *err["loc"])} for err in e.errors()]
+                found = [marks.problem(err, root) for err in _without_echoes(errors)]
+        problems += found
+    return exercises, problems
 
 
 def _build(
-    path: Path, model: Deck, root: yaml.Node, marks: _Marks
+    path: Path, model: Deck, exercises: list[tuple[int, Any]], root: yaml.Node, marks: _Marks
 ) -> tuple[LoadedDeck | None, list[Problem]]:
+    """The deck of the exercises that validated (with their index in the file), less any repeated id."""
     where = str(path)
     name = model.deck or path.stem
     if model.deck is None and not _valid_name(name):
@@ -196,14 +238,14 @@ def _build(
     problems: list[Problem] = []
     entries: list[Entry] = []
     ids: set[str] = set()
-    for i, ex in enumerate(model.exercises):
+    for i, ex in exercises:
         node = marks.node(root, ("exercises", i))
         if ex.id in ids:
             problems.append(
                 _at(
                     where,
                     marks.node(root, ("exercises", i, "id")),
-                    f"duplicate id {ex.id!r}: ids must be unique within the deck",
+                    f"duplicate id {ex.id!r}: ids must be unique within the deck; the first one is loaded",
                 )
             )
             continue
@@ -211,31 +253,44 @@ def _build(
         tags = list(dict.fromkeys([*ex.tags, *model.tags]))
         entries.append(
             Entry(
-                name, ex.model_copy(update={"tags": tags}), path, node.start_mark.line + 1, _field_marks(node)
+                name,
+                ex.model_copy(update={"tags": tags}),
+                path,
+                node.start_mark.line + 1,
+                _field_marks(node, marks.lines),
             )
         )
-    if problems:
-        return None, problems
-    return LoadedDeck(name, model.title or default_title(name), path, tuple(entries)), []
+    title = model.title or default_title(name)
+    deck = LoadedDeck(
+        name, title, path, tuple(entries), tuple(model.aliases), _field_marks(root, marks.lines)
+    )
+    return deck, problems
 
 
-def _field_marks(node: yaml.Node) -> dict[str, tuple[int, int]]:
-    """Where each field's value starts (a block scalar's text starts on the line after its `|`)."""
+def _field_marks(node: yaml.Node, lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Where each field's text starts (a block scalar's on the line after its `|`, indented)."""
     marks: dict[str, tuple[int, int]] = {}
     if not isinstance(node, yaml.MappingNode):
         return marks
     for key, value in node.value:
-        marks[key.value] = _start(value)
+        marks[key.value] = text_start(value, lines)
         if key.value == "examples" and isinstance(value, yaml.SequenceNode):
             for i, item in enumerate(value.value):
                 marks[f"examples.{i}"] = (item.start_mark.line + 1, item.start_mark.column + 1)
     return marks
 
 
-def _start(value: yaml.Node) -> tuple[int, int]:
+def text_start(value: yaml.Node, lines: list[str]) -> tuple[int, int]:
+    """Line and column (1-based) in the file of the first character of a scalar's text. A block
+    scalar's text starts on the line after its `|`, at the indentation of its first non-blank line."""
+    line, col = value.start_mark.line, value.start_mark.column
     if isinstance(value, yaml.ScalarNode) and value.style in ("|", ">"):
-        return value.start_mark.line + 2, 1
-    return value.start_mark.line + 1, value.start_mark.column + 1
+        body = [row for row in lines[line + 1 : value.end_mark.line + 1] if row.strip()]
+        indent = len(body[0]) - len(body[0].lstrip(" ")) if body else col
+        return line + 2, indent + 1
+    if isinstance(value, yaml.ScalarNode) and value.style in ("'", '"'):
+        return line + 1, col + 2
+    return line + 1, col + 1
 
 
 def _without_echoes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -277,15 +332,24 @@ def _yaml_problem(where: str, text: str, e: yaml.YAMLError) -> Problem:
 class _Marks:
     """Finds the YAML node behind a pydantic error location."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, text: str) -> None:
         self.where = where
+        self.lines = text.splitlines()
 
-    def index(self, root: yaml.Node) -> list[Problem]:
-        """Problems that YAML itself lets through: duplicate keys, non-string keys."""
+    def exercise_nodes(self, root: yaml.Node) -> list[yaml.Node]:
+        """The nodes of the `exercises:` list, in order; none when it is not a list."""
+        node = next((v for k, v in root.value if k.value == "exercises"), None)
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    def index(self, root: yaml.Node, skip: Sequence[yaml.Node] = ()) -> list[Problem]:
+        """Problems that YAML itself lets through: duplicate keys. Nodes in `skip` are not entered."""
         problems: list[Problem] = []
+        skipped = {id(n) for n in skip}
         stack = [root]
         while stack:
             node = stack.pop()
+            if id(node) in skipped:
+                continue
             if isinstance(node, yaml.MappingNode):
                 seen: set[str] = set()
                 for key, value in node.value:
@@ -319,7 +383,20 @@ class _Marks:
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "kind")
         node = self.node(root, loc)
+        error = err.get("ctx", {}).get("error")
+        if isinstance(error, CodeSyntaxError):
+            return self._syntax_problem(error, node)
         return _at(self.where, node, self._message(err, loc))
+
+    def _syntax_problem(self, error: CodeSyntaxError, node: yaml.Node) -> Problem:
+        """At the file's line and column of the code that does not parse, not its place in the field."""
+        if error.field and isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == error.field), node)
+        message = f"{error.what} is not valid Python: {error.reason}"
+        if not isinstance(node, yaml.ScalarNode):
+            return _at(self.where, node, message)
+        first, start = text_start(node, self.lines)
+        return Problem(self.where, first + error.line - 1, start + error.col - 1, message)
 
     def _fields_at(self, loc: Path_, root: yaml.Node) -> list[str]:
         if len(loc) >= 3 and loc[0] == "exercises":

@@ -12,24 +12,45 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from grader.deck.kinds import EXECUTABLE_KINDS
+from grader.deck.positions import BLANK, before_strip, in_template
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-BLANK = "___"
+FormerName = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 def _code_field(description: str) -> Any:
     return Field(default="", description=description)
 
 
+class CodeSyntaxError(ValueError):
+    """Code in a field that does not parse. `line` and `col` (1-based) count in the field as written,
+    so that the loader can name the file's own line and column; `field` when it is not the one validated."""
+
+    def __init__(self, what: str, reason: str, line: int, col: int, field: str | None = None) -> None:
+        super().__init__(f"{what} is not valid Python: {reason} (line {line}, column {col})")
+        self.what, self.reason, self.line, self.col, self.field = what, reason, line, col, field
+
+
 def check_syntax(source: str, mode: str, what: str) -> str:
-    """Raise ValueError with line and column when `source` is not valid Python."""
+    """Raise CodeSyntaxError when `source` is not valid Python (an expression, `eval`, is stripped first)."""
+    text = source.strip() if mode == "eval" else source
     try:
-        ast.parse(source, mode=mode)
+        ast.parse(text, mode=mode)
     except SyntaxError as e:
-        raise ValueError(
-            f"{what} is not valid Python: {e.msg} (line {e.lineno}, column {e.offset})"
-        ) from None
+        line, col = e.lineno or 1, e.offset or 1
+        if mode == "eval":
+            line, col = before_strip(source, line, col)
+        raise CodeSyntaxError(what, e.msg, line, col) from None
     return source
+
+
+def check_params(params: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    for name, values in params.items():
+        if not name.isidentifier():
+            raise ValueError(f"param name {name!r} is not a Python identifier")
+        if not values:
+            raise ValueError(f"param {name!r} needs at least one value")
+    return params
 
 
 class Example(BaseModel):
@@ -41,6 +62,7 @@ class Example(BaseModel):
         description="as a batch line's answer: text, a list of blanks, or a list of 0-based options"
     )
     passes: bool = Field(description="whether the grader must accept it")
+    variant: int = Field(default=0, ge=0, description="the draw of `{param}` placeholders it answers")
     feedback: str | None = Field(
         default=None,
         description="for a wrong answer: the misconception, shown to a learner whose answer behaves alike",
@@ -59,6 +81,10 @@ class Exercise(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=ID_PATTERN, description="unique within its deck; the global id is deck/id")
+    aliases: list[FormerName] = Field(
+        default_factory=list,
+        description="former ids of this exercise in its deck: after a rename its schedule and history follow",
+    )
     kind: str
     title: str = Field(min_length=1, description="one line")
     prompt: str = Field(min_length=1, description="Markdown; code fences are highlighted")
@@ -76,6 +102,11 @@ class Exercise(BaseModel):
         if "\n" in v.strip():
             raise ValueError("title must be one line")
         return v.strip()
+
+    @field_validator("aliases")
+    @classmethod
+    def _former_ids(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _former_names(v, info.data.get("id"), "id")
 
     @property
     def executable(self) -> bool:
@@ -122,6 +153,15 @@ class Evaluated(Exercise):
     solution: str = Field(description="a Python expression whose value is the truth")
     tolerance: float = Field(default=1e-3, ge=0, description="absolute tolerance for numbers and tensors")
     rtol: float | None = Field(default=None, ge=0, description="relative tolerance")
+    params: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="name -> values; `{name}` in prompt, setup and solution is one value drawn per review",
+    )
+
+    @field_validator("params")
+    @classmethod
+    def _params_usable(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        return check_params(v)
 
     @field_validator("solution", mode="before")
     @classmethod
@@ -137,7 +177,7 @@ class Evaluated(Exercise):
     @field_validator("solution")
     @classmethod
     def _solution_parses(cls, v: str) -> str:
-        return check_syntax(v.strip(), "eval", "solution")
+        return check_syntax(v, "eval", "solution").strip()
 
 
 class Numeric(Evaluated):
@@ -182,12 +222,7 @@ class Executable(Exercise):
     @field_validator("params")
     @classmethod
     def _params_usable(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for name, values in v.items():
-            if not name.isidentifier():
-                raise ValueError(f"param name {name!r} is not a Python identifier")
-            if not values:
-                raise ValueError(f"param {name!r} needs at least one value")
-        return v
+        return check_params(v)
 
     @field_validator("forbid", "allow")
     @classmethod
@@ -211,7 +246,7 @@ class Expr(Executable):
     @field_validator("solution")
     @classmethod
     def _solution_parses(cls, v: str) -> str:
-        return check_syntax(v.strip(), "eval", "solution")
+        return check_syntax(v, "eval", "solution").strip()
 
 
 class Fill(Executable):
@@ -233,9 +268,13 @@ class Fill(Executable):
             raise ValueError(f"template has no {BLANK} blank")
         if blanks != len(self.solution):
             raise ValueError(f"template has {blanks} blank(s) but solution gives {len(self.solution)}")
-        check_syntax(
-            fill_template(self.template, self.solution), "exec", "the template filled with the solution"
-        )
+        try:
+            check_syntax(
+                fill_template(self.template, self.solution), "exec", "the template filled with the solution"
+            )
+        except CodeSyntaxError as e:
+            line, col = in_template(self.template, self.solution, e.line, e.col)
+            raise CodeSyntaxError(e.what, e.reason, line, col, "template") from None
         return self
 
     @property
@@ -274,9 +313,28 @@ class Deck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deck: str | None = Field(default=None, pattern=ID_PATTERN, description="defaults to the file's stem")
+    aliases: list[FormerName] = Field(
+        default_factory=list,
+        description="former names of this deck: after a rename its cards keep their schedule and history",
+    )
     title: str | None = Field(default=None, description="shown in the deck list")
     tags: list[str] = Field(default_factory=list, description="inherited by every exercise")
     exercises: list[AnyExercise] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _former_decks(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _former_names(v, info.data.get("deck"), "deck name")
+
+
+def _former_names(aliases: list[str], current: str | None, what: str) -> list[str]:
+    """Aliases name what this was called before: not what it is called now, and each once."""
+    if current in aliases:
+        raise ValueError(f"{current!r} is the current {what}; an alias names a former one")
+    repeated = next((a for i, a in enumerate(aliases) if a in aliases[:i]), None)
+    if repeated:
+        raise ValueError(f"{repeated!r} is listed twice")
+    return aliases
 
 
 def fill_template(template: str, blanks: list[str]) -> str:

@@ -63,9 +63,10 @@ class GraderClient:
     def wait_ready(self, timeout: float) -> bool:
         return self._ready.wait(timeout) and self.state == "ready"
 
-    def grade(self, gid: str, answer: Any, timeout: float = 600.0) -> Verdict:
-        """Grade one answer; raises GraderUnavailable when the service cannot."""
-        reply = self._request({"op": "grade", "gid": gid, "answer": answer}, timeout)
+    def grade(self, gid: str, answer: Any, variant: int | None = None, timeout: float = 600.0) -> Verdict:
+        """Grade one answer (to `variant` of an exercise with placeholders); raises GraderUnavailable
+        when the service cannot."""
+        reply = self._request({"op": "grade", "gid": gid, "answer": answer, "variant": variant}, timeout)
         return Verdict.from_json(reply["verdict"])
 
     def reload(self) -> None:

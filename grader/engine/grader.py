@@ -16,10 +16,11 @@ from typing import Any
 
 import torch
 
+from grader.deck import variants
 from grader.deck.fingerprint import content_hash
 from grader.deck.loader import Entry, Library, load_library
 from grader.deck.model import Card, Choice, Numeric, Predict
-from grader.engine import by_value, mistakes
+from grader.engine import behaviour, by_value, mistakes
 from grader.engine.answers import AnswerError
 from grader.engine.judge import judge, observations_of
 from grader.engine.program import Forbidden, Plan, Trial, plan
@@ -102,13 +103,17 @@ class Grader:
         self.close()
 
     # -- grading -------------------------------------------------------------------------------
-    def grade(self, gid: str, answer: Any) -> Verdict:
+    def grade(self, gid: str, answer: Any, variant: int | None = None) -> Verdict:
         entry = self.library.get(gid)
         if entry is None:
             return invalid(f"no exercise {gid!r} in the loaded decks")
-        return self.grade_entry(entry, answer)
+        return self.grade_entry(entry, answer, variant)
 
-    def grade_entry(self, entry: Entry, answer: Any) -> Verdict:
+    def grade_entry(self, entry: Entry, answer: Any, variant: int | None = None) -> Verdict:
+        """The verdict on `answer`; for an exercise with `{param}` placeholders, to the draw
+        `variant` (0 when not given), which then stands for the exercise everywhere below."""
+        if variants.has_variants(entry.exercise):
+            entry = replace(entry, exercise=variants.instantiate(entry.exercise, entry.gid, variant or 0))
         started = time.perf_counter()
         verdict = self._grade(entry, answer)
         return Verdict(
@@ -140,7 +145,9 @@ class Grader:
             verdict = by_value.grade_numeric(ex, answer, self.truth(entry))
         else:
             verdict = by_value.grade_predict(ex, answer, self.truth(entry))
-        return _naming(verdict, mistakes.by_value(ex, answer) if verdict.status == "failed" else None)
+        if verdict.status != "failed":
+            return verdict
+        return _naming(_behaved(verdict, behaviour.of_value(ex, answer)), mistakes.by_value(ex, answer))
 
     def truth(self, entry: Entry) -> Any:
         key = (entry.gid, content_hash(entry.exercise))
@@ -167,6 +174,9 @@ class Grader:
         verdict = judge(
             expected, outcome, ex.tolerance, ex.rtol, ex.timeout, visible=p.visible, forbid=ex.forbid
         )
+        if verdict.status in ("passed", "broken"):
+            return verdict
+        verdict = _behaved(verdict, behaviour.of_run(outcome, p.visible, ex.tolerance, ex.rtol))
         if verdict.status != "failed" or not mistakes.wrong_with_feedback(ex):
             return verdict
         return _naming(verdict, self._mistakes.match(entry.gid, version, ex, p, observations_of(outcome)))
@@ -181,6 +191,13 @@ class Grader:
             self._references[key] = observations
             _trim(self._references)
         return self._references[key]
+
+
+def _behaved(verdict: Verdict, prints: list[str | None] | None) -> Verdict:
+    """A wrong verdict with what the answer did (behaviour.py), so that a batch can group answers alike."""
+    if prints is None:
+        return verdict
+    return replace(verdict, details={**verdict.details, "behaviour": prints})
 
 
 def _naming(verdict: Verdict, mistake: tuple[int, str] | None) -> Verdict:

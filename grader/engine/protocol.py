@@ -29,8 +29,9 @@ class GraderHandle(Protocol):
     def wait_ready(self, timeout: float) -> bool:
         """Block until ready or failed, at most `timeout` seconds; True when ready."""
 
-    def grade(self, gid: str, answer: Any) -> Verdict:
-        """The verdict on one answer; raises GraderUnavailable when the grader itself cannot."""
+    def grade(self, gid: str, answer: Any, variant: int | None = None) -> Verdict:
+        """The verdict on one answer (to `variant` of an exercise with `{param}` placeholders; the
+        first draw when None); raises GraderUnavailable when the grader itself cannot."""
 
     def reload(self) -> None:
         """Re-read the decks after an author saved one."""

@@ -37,7 +37,12 @@ def serve(quizzes: list[Path], device: str | None, stdin: Any, stdout: Any) -> N
                 request = json.loads(line)
                 op = request.get("op")
                 if op == "grade":
-                    verdict = grader.grade(str(request["gid"]), request.get("answer"))
+                    variant = request.get("variant")
+                    verdict = grader.grade(
+                        str(request["gid"]),
+                        request.get("answer"),
+                        variant if isinstance(variant, int) else None,
+                    )
                     say({"id": request.get("id"), "verdict": verdict.to_json()})
                 elif op == "reload":
                     grader.reload()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ctypes
 import json
 import math
 from dataclasses import dataclass
@@ -95,9 +96,12 @@ def _encode_tensor(t: torch.Tensor) -> dict[str, Any]:
     cpu = _Tensor.cpu(_Tensor.detach(t))
     if cpu.is_conj():
         cpu = cpu.resolve_conj()
-    # A fresh contiguous copy owns exactly its elements, so its storage is the data; no numpy needed
-    # (torch runs without it, and a plain `pip install` does not bring it).
-    raw = bytes(_Tensor.clone(cpu, memory_format=torch.contiguous_format).untyped_storage())
+    # A fresh contiguous copy owns exactly its elements: read them from memory in one go. No numpy
+    # (torch runs without it, and a plain `pip install` does not bring it), and not bytes(storage),
+    # which costs a Python call per byte (0.9 s for 100,000 floats).
+    own = _Tensor.clone(cpu, memory_format=torch.contiguous_format)
+    size = _Tensor.numel(own) * _Tensor.element_size(own)
+    raw = ctypes.string_at(_Tensor.data_ptr(own), size) if size else b""
     return {
         "$tensor": {"dtype": dtype, "shape": list(cpu.shape), "data": base64.b64encode(raw).decode("ascii")}
     }

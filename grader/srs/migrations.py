@@ -222,7 +222,18 @@ def _v4(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: sqlite3.Connection) -> None:
+    """Which draw of an exercise's `{param}` placeholders a review answered (NULL: no variants)."""
+    _run(conn, "ALTER TABLE reviews ADD COLUMN variant INTEGER")
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """A batch verdict's details (JSON): what a wrong answer did, so that a re-run groups the answers
+    it reads back from the gradebook (NULL: graded before; such a wrong answer is graded again)."""
+    _run(conn, "ALTER TABLE batch_grades ADD COLUMN details TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

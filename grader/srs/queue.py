@@ -1,17 +1,19 @@
 """What to study now: due cards, today's new cards within the daily limits, bury/suspend/reset.
 
 Also keeps the `cards` table in step with the decks (`sync`): new exercises become new cards,
-a change to what is graded puts a card back into learning, a removed exercise leaves the queue.
+a change to what decides the verdict puts a card back into learning, a renamed one keeps its card
+(grader/srs/renames.py), a removed exercise leaves the queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from grader.deck.fingerprint import content_hash, graded_hash
+from grader.deck.fingerprint import content_hash, graded_hash, is_legacy, verdict_changed
+from grader.srs import renames
 from grader.srs.settings import Settings
 from grader.srs.store import Store
 
@@ -98,6 +100,38 @@ def counts(store: Store, now: datetime, settings: Settings) -> dict[str, tuple[i
     return {d: (min(n, new_left), lrn, min(rev, reviews_left)) for d, (n, lrn, rev) in out.items()}
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A card's place in the schedule, as Browse lists it."""
+
+    gid: str
+    state: str  # new / learning / review / relearning
+    due: datetime
+    interval: timedelta | None  # from the last review to the due date it set; None when never reviewed
+    reps: int
+    lapses: int
+    suspended: bool
+    leech: bool
+
+
+def schedules(store: Store) -> dict[str, Schedule]:
+    """Every live card's schedule, by exercise id: one query for the whole list."""
+    rows = store.all(
+        "SELECT gid, state, due, last_review, reps, lapses, suspended, leech FROM cards WHERE removed = 0"
+    )
+    return {r["gid"]: _schedule(r) for r in rows}
+
+
+def _schedule(row: Any) -> Schedule:
+    due = datetime.fromtimestamp(row["due"], tz=UTC)
+    last = row["last_review"]
+    interval = None if last is None else timedelta(seconds=row["due"] - last)
+    return Schedule(
+        row["gid"], row["state"], due, interval, row["reps"], row["lapses"], bool(row["suspended"]),
+        bool(row["leech"]),
+    )  # fmt: skip
+
+
 def bury(store: Store, gid: str, now: datetime, settings: Settings) -> None:
     _act(store, gid, "bury", now, buried_until=next_day(now, settings).timestamp())
 
@@ -124,14 +158,24 @@ def _act(store: Store, gid: str, kind: str, now: datetime, **values: Any) -> Non
         change(conn, card, values, kind, now.timestamp())
 
 
-def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
-    """Bring `cards` in step with the loaded decks; one transaction, and none when nothing changed."""
+def sync(
+    store: Store,
+    entries: Iterable[Any],
+    now: datetime,
+    former_decks: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """Bring `cards` in step with the loaded decks; one transaction, and none when nothing changed.
+    A renamed exercise's card first moves to its new id (`former_decks`: deck -> its former names)."""
+    entries = list(entries)
     known = {
-        r["gid"]: r
+        r["gid"]: dict(r)
         for r in store.all(
             "SELECT gid, deck, position, fingerprint, graded_fingerprint, removed, state FROM cards"
         )
     }
+    moves = renames.plan(store, known, entries, former_decks or {})
+    for move in moves:
+        known[move.new] = {**known.pop(move.old), "gid": move.new}
     t = now.timestamp()
     inserts, updates, relearn, versions, seen = [], [], [], [], set()
     for position, entry in enumerate(entries):
@@ -139,26 +183,28 @@ def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
         seen.add(gid)
         row = known.get(gid)
         fp = content_hash(ex)
-        graded = graded_hash(ex) if row is None or row["fingerprint"] != fp else row["graded_fingerprint"]
+        graded = _graded(row, fp, ex)
         if row is None:
             inserts.append((gid, entry.deck, position, t, fp, graded))
             versions.append((gid, fp, graded, t))
             continue
-        if (row["deck"], row["position"], row["fingerprint"], row["removed"]) != (
+        if (row["deck"], row["position"], row["fingerprint"], row["graded_fingerprint"], row["removed"]) != (
             entry.deck,
             position,
             fp,
+            graded,
             0,
         ):
             updates.append((entry.deck, position, fp, graded, gid))
         if row["fingerprint"] != fp:
             versions.append((gid, fp, graded, t))
-        if row["graded_fingerprint"] != graded and row["state"] != "new":
+        if row["state"] != "new" and verdict_changed(row["graded_fingerprint"], graded, ex):
             relearn.append((t, gid))
     removed = [(gid,) for gid, r in known.items() if gid not in seen and not r["removed"]]
-    if not (inserts or updates or relearn or versions or removed):
+    if not (moves or inserts or updates or relearn or versions or removed):
         return
     with store.write() as conn:
+        renames.apply(conn, store, moves)
         conn.executemany(
             "INSERT OR IGNORE INTO cards (gid, deck, position, due, fingerprint, graded_fingerprint) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -169,7 +215,15 @@ def sync(store: Store, entries: Iterable[Any], now: datetime) -> None:
             "removed = 0 WHERE gid = ?",
             updates,
         )
-        # What is graded changed: keep stability and history, but relearn from the first step.
+        # What decides the verdict changed: keep stability and history, but relearn from the first step.
         conn.executemany("UPDATE cards SET state = 'learning', step = 0, due = ? WHERE gid = ?", relearn)
         conn.executemany("INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?)", versions)
         conn.executemany("UPDATE cards SET removed = 1 WHERE gid = ?", removed)
+
+
+def _graded(row: Any, fingerprint: str, exercise: Any) -> str:
+    """The exercise's verdict hash: the stored one while the content is unchanged (no parsing at each
+    start), unless it is a legacy hash, which is replaced on the first open."""
+    if row is not None and row["fingerprint"] == fingerprint and not is_legacy(row["graded_fingerprint"]):
+        return row["graded_fingerprint"]
+    return graded_hash(exercise)

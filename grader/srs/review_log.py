@@ -6,6 +6,8 @@ Every action a learner can take back (a review, bury, suspend, unsuspend, reset)
 last action of any kind and restores only those columns (a suspend after a review is undone
 first, and undoing the review then leaves `suspended` alone); undoing a review also removes its
 row and moves the per-day and per-tag counters back, in the same transaction.
+
+A card's history (`history`) is read back from both: its reviews, and its resets.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from grader.srs.scheduler import CardState
@@ -51,6 +54,7 @@ class Review:
     seconds: float | None
     answer: str
     tags: list[str]
+    variant: int | None = None  # the draw of the exercise's `{param}` placeholders it answered
 
 
 def record(
@@ -63,12 +67,12 @@ def record(
               "suspended": int(bool(card["suspended"]) or leech), "buried_until": 0}  # fmt: skip
     cursor = conn.execute(
         "INSERT INTO reviews (gid, reviewed_at, day, rating, state_before, status, score, submits, "
-        "failed_submits, hints_used, gave_up, seconds, answer, tags, fingerprint, due_after, card_before) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "failed_submits, hints_used, gave_up, seconds, answer, tags, fingerprint, due_after, card_before, "
+        "variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (review.gid, review.reviewed_at, review.day, review.rating, card["state"], review.status, review.score,
          review.submits, review.failed_submits, review.hints_used, int(review.gave_up), review.seconds,
          review.answer, json.dumps(review.tags), card["fingerprint"], after.due,
-         json.dumps({c: card[c] for c in SCHEDULE})),
+         json.dumps({c: card[c] for c in SCHEDULE}), review.variant),
     )  # fmt: skip
     change(conn, card, values, "review", review.reviewed_at, review_id=cursor.lastrowid)
     _bump(conn, review.day, card["state"], review.rating == "again", review.tags, +1)
@@ -93,6 +97,57 @@ def change(
         "INSERT INTO actions (gid, kind, at, review_id, before) VALUES (?, ?, ?, ?, ?)",
         (card["gid"], kind, at, review_id, json.dumps(changed)),
     )
+
+
+@dataclass(frozen=True)
+class Past:
+    """One line of a card's history: a review (with the interval it set), or a reset."""
+
+    kind: str  # review / reset
+    at: datetime
+    rating: str | None = None
+    status: str | None = None  # the verdict; None for a flashcard, which is rated, not graded
+    submits: int = 0
+    hints_used: int = 0
+    gave_up: bool = False
+    seconds: float | None = None
+    answer: str = ""
+    interval: timedelta | None = None  # from this review to the due date it set
+
+
+def history(store: Store, gid: str) -> list[Past]:
+    """A card's reviews and resets, oldest first. Undone reviews are gone from it; resets stay."""
+    # Each line's action id (the order things were done in) breaks ties between equal times (a fixed clock).
+    reviews = store.all(
+        "SELECT r.reviewed_at, r.rating, r.status, r.submits, r.hints_used, r.gave_up, r.seconds, r.answer, "
+        "r.due_after, coalesce(a.id, 0) AS done FROM reviews r LEFT JOIN actions a ON a.review_id = r.id "
+        "WHERE r.gid = ?",
+        (gid,),
+    )
+    resets = store.all("SELECT at, id AS done FROM actions WHERE gid = ? AND kind = 'reset'", (gid,))
+    lines = [(r["reviewed_at"], r["done"], _reviewed(r)) for r in reviews]
+    lines += [(r["at"], r["done"], Past("reset", _at(r["at"]))) for r in resets]
+    return [line for _, _, line in sorted(lines, key=lambda t: t[:2])]
+
+
+def _reviewed(row: Any) -> Past:
+    return Past(
+        "review", _at(row["reviewed_at"]), row["rating"], row["status"], row["submits"], row["hints_used"],
+        bool(row["gave_up"]), row["seconds"], row["answer"], timedelta(seconds=row["due_after"] - row["reviewed_at"]),
+    )  # fmt: skip
+
+
+def last_outcomes(store: Store) -> dict[str, Past]:
+    """Each reviewed card's latest review, by exercise id: the last verdict and rating Browse lists."""
+    rows = store.all(
+        "SELECT gid, reviewed_at, rating, status, submits, hints_used, gave_up, seconds, answer, due_after "
+        "FROM reviews WHERE id IN (SELECT max(id) FROM reviews GROUP BY gid)"
+    )
+    return {r["gid"]: _reviewed(r) for r in rows}
+
+
+def _at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,10 @@ class Policy:
 
 
 def make_scheduler(settings: Settings) -> Policy:
+    # Parameters fitted to the learner's own reviews (`torchdrill optimize`) when there are some.
+    fitted = {"parameters": settings.fsrs_parameters} if settings.fsrs_parameters else {}
     scheduler = fsrs.Scheduler(
+        **fitted,
         desired_retention=settings.desired_retention,
         learning_steps=[timedelta(minutes=m) for m in settings.learning_steps_minutes],
         relearning_steps=[timedelta(minutes=m) for m in settings.relearning_steps_minutes],

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+import fsrs
+
 from grader.srs.store import Store
 
 
@@ -23,6 +25,7 @@ class Settings:
     learn_ahead_minutes: float = 20.0
     theme: str = "textual-dark"  # the app's look; any Textual theme name
     device: str = "auto"  # where the app grades: auto (cuda when there is one), cpu or cuda
+    fsrs_parameters: tuple[float, ...] = ()  # fitted by `torchdrill optimize`; empty: FSRS's defaults
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +46,11 @@ class Settings:
             problems.append("steps must be positive minutes")
         if self.device not in ("auto", "cpu", "cuda"):
             problems.append("device must be auto, cpu or cuda")
+        if self.fsrs_parameters:
+            try:
+                fsrs.Scheduler(parameters=self.fsrs_parameters)
+            except ValueError as e:
+                problems.append(f"fsrs_parameters: {e}; `torchdrill optimize --reset` restores the defaults")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -52,7 +60,8 @@ NAMES = {f.name for f in fields(Settings)}
 
 
 def _coerce(name: str, value: Any) -> Any:
-    return tuple(float(v) for v in value) if name.endswith("steps_minutes") else value
+    listed = name.endswith("steps_minutes") or name == "fsrs_parameters"
+    return tuple(float(v) for v in value) if listed else value
 
 
 def load(store: Store) -> Settings:

@@ -33,8 +33,8 @@ class DecksScreen(Screen[None]):
         Binding("b", "app.browse", "Browse"),
         Binding("s", "app.stats", "Stats"),
         Binding("comma", "app.settings", "Settings"),
-        Binding("e", "edit", "Edit deck"),
-        Binding("r", "reload", "Reload"),
+        Binding("e", "edit", "Edit deck", show=False),  # in the help (f1), out of an 80-column footer
+        Binding("r", "reload", "Reload", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -75,14 +75,18 @@ class DecksScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         sources = len(self.app.quizzes) > 1
+        where = {d.name: source_of(d.path, self.app.quizzes) for d in library.decks} if sources else {}
+        room = self._title_room([d.name for d in library.decks], list(where.values()))
         for deck in library.decks:
             c = counts.get(deck.name)
             row = (c.new, c.learning, c.due) if c is not None else (0, 0, 0)
+            title = Text(deck.title or "", no_wrap=True, overflow="ellipsis")
+            title.truncate(room, overflow="ellipsis")
             table.add_row(
                 deck.name,
-                deck.title or "",
+                title,
                 *(_count(n, style) for n, style in zip(row, ("new", "learning", "due"), strict=True)),
-                *([Text(source_of(deck.path, self.app.quizzes), style="dim")] if sources else []),
+                *([Text(where[deck.name], style="dim")] if sources else []),
                 key=deck.name,
             )
         if library.decks:
@@ -90,6 +94,16 @@ class DecksScreen(Screen[None]):
         today = study.today(self.app.now())  # the daily limits applied, unlike the per-deck counts
         self._show_today([today.new, today.learning, today.due], len(library.decks))
         self._show_problems(library.problems)
+
+    def _title_room(self, names: list[str], sources: list[str]) -> int:
+        """How wide titles may be so that the counts (and where decks come from) stay in view."""
+        taken = 8 + max(map(len, names), default=4) + 2 + (4 + 2) + (5 + 2) + (3 + 2)
+        if sources:
+            taken += max(map(len, sources)) + 2
+        return max(12, self.size.width - taken)
+
+    def on_resize(self) -> None:
+        self.refresh_decks()
 
     def _show_today(self, totals: list[int], decks: int) -> None:
         new, learning, due = totals

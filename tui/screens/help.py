@@ -19,18 +19,23 @@ HELP = """\
    giving up).
 4. **Not quite?** The answer keeps the focus: fix it and check again.
 5. **Rate** how it went: **1** Again, **2** Hard, **3** Good, **4** Easy. Each button shows when the
-   card comes back. The suggested one is marked; after a pass it has the focus, so **Enter**
-   accepts it.
+   card comes back. The suggested one is filled and marked **⏎**: it is the button Tab reaches, so
+   **Enter** on the ratings always accepts it; 1–4 pick any other.
+6. **Saving a deck** (or coming back from **f2**) reloads it without losing your answer, hints or
+   tries; if the exercise itself changed, your answer is kept and you are told.
 
 | key | does |
 |---|---|
-| ctrl+z | undo the last rating |
+| ctrl+z | in the code editor: undo typing; elsewhere, before you type: undo the last action (rating, bury, suspend) |
 | ctrl+b | bury: not again today |
 | f4 | suspend: never, until you unsuspend it in Browse |
 | f2 | edit the exercise in `$EDITOR` (decks also reload when you save them) |
 | b, s, , | browse and search, statistics, settings |
+| in Browse: h, R, f4, Enter | a card's history, reset it (asks first), suspend or unsuspend, practise it |
 | ctrl+p | every action, by name |
 | escape | back |
+| q, ctrl+q | quit |
+| e, r | on the deck list: edit the deck, reload the decks |
 
 Choice options are numbered from 1 here; in YAML and in `torchdrill review --answer` they are
 0-based indices.

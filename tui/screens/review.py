@@ -7,6 +7,7 @@ the UI never waits on it) and `Study` suggests ratings, computes intervals and r
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Footer, Header, Markdown, Static, TextArea
 
 from tui.messages import DecksChanged, Graded
 from tui.widgets.answers import AnswerWidget, answer_widget_for
@@ -33,6 +34,22 @@ if TYPE_CHECKING:
 GRADER_WAIT = 120.0
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A card's attempt in progress, carried across a reload of the decks."""
+
+    answer: Any
+    exercise: Exercise | None
+    submits: int
+    failed_submits: int
+    hints_used: int
+    gave_up: bool
+    verdict: Verdict | None
+    started: float
+    phase: str
+    revealed: bool
+
+
 class ReviewScreen(Screen[None]):
     """Due cards of one deck (or all decks), or one exercise practised out of schedule."""
 
@@ -43,10 +60,12 @@ class ReviewScreen(Screen[None]):
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+n", "hint", "Hint", priority=True),
         Binding("ctrl+g", "give_up", "Solution", priority=True),
-        Binding("ctrl+z", "undo", "Undo"),
+        # Priority: the screen decides whether ctrl+z undoes the text being typed or the last review.
+        Binding("ctrl+z", "undo", "Undo", priority=True, show=False),  # Anki's key; in the help (f1)
         Binding("ctrl+b", "bury", "Bury", priority=True),
-        Binding("f4", "suspend", "Suspend"),
-        Binding("f2", "edit", "Edit"),
+        # In the help (f1); the footer must fit 80 columns.
+        Binding("f4", "suspend", "Suspend", show=False),
+        Binding("f2", "edit", "Edit", show=False),
         *(Binding(str(n), f"number({n})", show=False) for n in range(1, 10)),
     ]
 
@@ -58,6 +77,8 @@ class ReviewScreen(Screen[None]):
         self.practice = entry is not None
         self.entry: Entry | None = entry
         self.phase = "answer"  # answer -> grading -> rate; "done" when nothing is due
+        self.variant: int | None = None  # the draw of the exercise's `{param}` placeholders shown
+        self.shown: Exercise | None = None  # the exercise as shown: placeholders filled
         self._reset_attempt()
 
     # --- layout -----------------------------------------------------------------------------
@@ -70,7 +91,7 @@ class ReviewScreen(Screen[None]):
             yield VerticalScroll(id="hints")
             yield VerdictView(id="verdict")
             yield RatingBar(id="ratings")
-        yield Footer()
+        yield Footer(compact=True)  # every key in 80 columns
 
     def on_mount(self) -> None:
         self.query_one("#ratings").display = False
@@ -89,7 +110,8 @@ class ReviewScreen(Screen[None]):
         self.answer: Any = ""  # text, a list of blanks or a list of options, as the widget gives it
         self.started = time.monotonic()
 
-    def show_entry(self, entry: Entry | None) -> None:
+    def show_entry(self, entry: Entry | None, kept: Kept | None = None) -> None:
+        """Show `entry` afresh, or, with `kept`, as the learner left it before a reload."""
         self.entry = entry
         self._reset_attempt()
         self.query_one(VerdictView).clear()
@@ -101,19 +123,65 @@ class ReviewScreen(Screen[None]):
             self._show_done()
             return
         ex = entry.exercise
+        # An exercise with `{param}` placeholders shows this review's draw: new numbers each time.
+        self.variant = self.app.study.variant(entry.gid)
+        self.shown = ex if self.variant is None else self.app.study.shown(entry.gid, self.variant)
         self.phase = "answer"
         heading = Text.assemble(
             (f" {ex.kind} ", "reverse bold"), "  ", (ex.title, "bold"), "   ", (entry.gid, "dim")
         )
         if self.practice:
             heading.append("   practice: not recorded", style="italic")
+        else:
+            left = len(self.app.study.queue(self.app.now(), self.deck))
+            heading.append(f"   {left} left today", style="bold")
         self.query_one("#card-heading", Static).update(heading)
-        self.query_one("#prompt", Markdown).update(ex.prompt)
+        self.query_one("#prompt", Markdown).update(self.shown.prompt)
         self.query_one("#prompt").display = True
-        widget = answer_widget_for(ex)
+        widget = answer_widget_for(ex, kept.answer if kept is not None else None)
         slot.mount(widget)  # the widget focuses its own input once mounted
         self.query_one("#review-body").scroll_home(animate=False)
         self.refresh_bindings()
+        if kept is not None:
+            self.call_after_refresh(self._resume, kept)
+
+    def keep(self) -> Kept:
+        """Where the learner is in this card: what survives a reload of the decks."""
+        widget = self.answer_widget
+        return Kept(
+            answer=widget.value() if widget is not None else self.answer,
+            exercise=self.entry.exercise if self.entry is not None else None,
+            submits=self.submits,
+            failed_submits=self.failed_submits,
+            hints_used=self.hints_used,
+            gave_up=self.gave_up,
+            verdict=self.verdict,
+            started=self.started,
+            phase=self.phase,
+            revealed=isinstance(widget, CardAnswer) and widget.revealed,
+        )
+
+    def _resume(self, kept: Kept) -> None:
+        """After a reload: the same attempt, hints and answer; the verdict only if nothing changed."""
+        changed = self.entry is None or kept.exercise != self.entry.exercise
+        self.submits, self.failed_submits, self.started = kept.submits, kept.failed_submits, kept.started
+        for _ in range(min(kept.hints_used, len(self.entry.exercise.hints))):
+            self.action_hint()
+        if changed:
+            if not isinstance(self.answer_widget, CardAnswer):
+                self.notify("This exercise changed on disk: your answer is kept; check it again.", timeout=6)
+            return
+        if kept.revealed:
+            self.action_reveal()
+        elif kept.gave_up:
+            self.verdict = kept.verdict
+            self.action_give_up()
+        elif kept.verdict is not None and kept.phase == "rate":
+            self.verdict = kept.verdict
+            self.query_one(VerdictView).show_verdict(kept.verdict, trial=False)
+            if kept.verdict.passed:
+                self.query_one(VerdictView).show_explanation(self.entry.exercise.explanation)
+            self._offer_ratings(focus=False)
 
     def _show_done(self) -> None:
         self.phase = "done"
@@ -147,7 +215,7 @@ class ReviewScreen(Screen[None]):
         if action in ("bury", "suspend", "edit"):
             return self.entry is not None and not (self.practice and action != "edit")
         if action == "undo":
-            return not self.practice
+            return not self.practice or self.kind == "code"  # practice: ctrl+z is still the editor's
         return True
 
     # --- answering --------------------------------------------------------------------------
@@ -156,6 +224,7 @@ class ReviewScreen(Screen[None]):
         if isinstance(widget, CardAnswer) and self.phase == "answer":
             widget.reveal()
             self.submits = 1
+            self.query_one(VerdictView).show_explanation(self.entry.exercise.explanation)
             self._offer_ratings()
 
     @on(AnswerWidget.Submitted)
@@ -180,10 +249,10 @@ class ReviewScreen(Screen[None]):
         state = self.app.grader_state
         waiting = "Grading…" if state == "ready" else "Waiting for the grader to warm up…"
         self.query_one(VerdictView).waiting(waiting)
-        self._grade(self.entry.gid, self.answer, record)
+        self._grade(self.entry.gid, self.answer, record, self.variant)
 
     @work(thread=True, exclusive=True, group="grade")
-    def _grade(self, gid: str, answer: Any, record: bool) -> None:
+    def _grade(self, gid: str, answer: Any, record: bool, variant: int | None = None) -> None:
         grader = self.app.grader
         try:
             if grader is not None and grader.state in ("failed", "stopped"):
@@ -192,7 +261,7 @@ class ReviewScreen(Screen[None]):
                 error = (grader.error if grader is not None else None) or "the grader service is not running"
                 self.post_message(Graded(gid, None, recorded=record, error=error))
                 return
-            verdict = grader.grade(gid, answer)
+            verdict = grader.grade(gid, answer, variant)
         except Exception as e:  # the grader failed, not the learner: say so and let them retry
             self.post_message(Graded(gid, None, recorded=record, error=str(e) or type(e).__name__))
             return
@@ -253,7 +322,7 @@ class ReviewScreen(Screen[None]):
         view = self.query_one(VerdictView)
         if not view.display or self.phase == "answer":
             view.clear()
-        view.show_solution(solution_markdown(self.entry.exercise, self.verdict))
+        view.show_solution(solution_markdown(self.shown, self.verdict))
         view.show_explanation(self.entry.exercise.explanation)
         self._offer_ratings()  # the suggestion (again) takes the focus: checking again is over
 
@@ -269,6 +338,7 @@ class ReviewScreen(Screen[None]):
             gave_up=self.gave_up,
             seconds=round(time.monotonic() - self.started, 1),
             answer=_answer_text(self.answer),
+            variant=self.variant,
         )
 
     def _offer_ratings(self, *, focus: bool = True) -> None:
@@ -314,6 +384,21 @@ class ReviewScreen(Screen[None]):
 
     # --- undo, bury, suspend, edit ----------------------------------------------------------
     def action_undo(self) -> None:
+        """ctrl+z: text undo while an answer is being edited, else undo the last review (Anki's key)."""
+        widget, focused = self.answer_widget, self.focused
+        editing = widget is not None and focused is not None and widget in focused.ancestors_with_self
+        if editing and not widget.pristine:
+            if isinstance(focused, TextArea):
+                focused.action_undo()
+            else:
+                self.notify(
+                    "ctrl+z undoes the last review only while nothing is typed: your answer is kept. "
+                    "Clear it (ctrl+u), or press ctrl+z outside the answer.",
+                    timeout=5,
+                )
+            return
+        if self.practice:
+            return
         undone = self.app.study.undo(self.app.now())
         if undone is None:
             self.notify("Nothing to undo.")
@@ -339,9 +424,15 @@ class ReviewScreen(Screen[None]):
             self.app.edit_file(self.entry.path, self.entry.line)
 
     def on_decks_changed(self, _: DecksChanged) -> None:
-        if self.entry is not None:
-            fresh = self.app.library.get(self.entry.gid)
-            self.show_entry(fresh if fresh is not None else self._next_entry())
+        """A deck file was saved (or F2 Edit came back): nothing the learner typed is lost."""
+        if self.entry is None or self.phase == "grading":
+            return
+        fresh = self.app.library.get(self.entry.gid)
+        if fresh is None:
+            self.notify(f"{self.entry.gid} is no longer in the decks; on to the next card.", timeout=6)
+            self.show_entry(self._next_entry())
+            return
+        self.show_entry(fresh, kept=self.keep())
 
     def action_leave(self) -> None:
         self.dismiss()

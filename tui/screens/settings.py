@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def _parse(text: str, like: Any) -> Any:
 
 class SettingsScreen(Screen[None]):
     app: TorchDrillApp  # for the type checker: the screens' shared services live on the app
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save", priority=True)]
+    BINDINGS = [Binding("escape", "leave", "Back"), Binding("ctrl+s", "save", "Save", priority=True)]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,6 +66,9 @@ class SettingsScreen(Screen[None]):
                 )
             yield Static(self.app.grader_label(), id="grader-now", classes="muted")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
+            yield Static(_scheduling(current.fsrs_parameters), id="fit-status", classes="muted")
+            yield Button("Fit to my reviews", id="fit")
+            yield Static(id="fit-result", markup=False)  # the report names `torchdrill[optimize]`
         yield Footer()
 
     @on(Select.Changed, "#set-theme")
@@ -77,27 +80,112 @@ class SettingsScreen(Screen[None]):
     def _save_pressed(self) -> None:
         self.action_save()
 
-    def action_save(self) -> None:
+    @on(Button.Pressed, "#fit")
+    def _fit_pressed(self) -> None:
+        self.query_one("#fit", Button).disabled = True
+        self.query_one("#fit-result", Static).update("Fitting to your reviews (about a minute per 8,000)...")
+        self._fit()
+
+    @work(thread=True, exclusive=True, group="fit")
+    def _fit(self) -> None:
+        """`torchdrill optimize` in a child process: the app never imports torch, and stays responsive."""
+        from textual.worker import get_current_worker
+
+        from grader.errors import UsageError
+        from grader.srs.optimize import describe, fit_in_child
+
+        worker = get_current_worker()
+        try:
+            fit = fit_in_child(self.app.study.store.path, cancelled=lambda: worker.is_cancelled)
+        except UsageError as e:
+            self.app.call_from_thread(self._fitted, str(e))
+            return
+        if fit is not None:
+            self.app.call_from_thread(self._fitted, "\n".join(describe(fit)))
+
+    def _fitted(self, report: str) -> None:
+        self.app.study.update_settings()  # no changes: reloads what the fit stored in the same file
+        self.query_one("#fit-status", Static).update(_scheduling(self.app.study.settings().fsrs_parameters))
+        self.query_one("#fit-result", Static).update(report)
+        self.query_one("#fit", Button).disabled = False
+
+    def edits(self) -> dict[str, Any]:
+        """What differs from the saved settings; a field that does not parse is kept as its text."""
         current = self.app.study.settings()
-        changes = {}
-        for name, label in FIELDS:
+        changes: dict[str, Any] = {}
+        for name, _ in FIELDS:
             text = self.query_one(f"#set-{name}", Input).value
             try:
                 value = _parse(text, getattr(current, name))
             except ValueError:
-                self.notify(f"{label}: {text!r} is not a valid value.", severity="error")
-                return
+                value = text
             if value != getattr(current, name):
                 changes[name] = value
         for name in ("theme", "device"):
             value = self.query_one(f"#set-{name}", Select).value
             if isinstance(value, str) and value != getattr(current, name):
                 changes[name] = value
+        return changes
+
+    def action_save(self) -> bool:
+        current = self.app.study.settings()
+        changes = self.edits()
+        for name, label in FIELDS:
+            if isinstance(changes.get(name), str) and not isinstance(getattr(current, name), str):
+                self.notify(f"{label}: {changes[name]!r} is not a valid value.", severity="error")
+                return False
         try:
             self.app.study.update_settings(**changes)
         except Exception as e:
             self.notify(str(e), title="Settings not saved", severity="error")
-            return
+            return False
         if "device" in changes:
             self.app.restart_grader()
         self.notify("Settings saved." if changes else "Nothing changed.")
+        return True
+
+    def action_leave(self) -> None:
+        """Escape never throws edits away silently: with unsaved edits it asks first."""
+        if not self.edits():
+            self.dismiss()
+            return
+
+        def decided(choice: str | None) -> None:
+            if choice == "save" and self.action_save():
+                self.dismiss()
+            elif choice == "discard":
+                self.app.theme = self.app.study.settings().theme  # undo the live preview
+                self.dismiss()
+
+        self.app.push_screen(UnsavedScreen(), decided)
+
+
+def _scheduling(fitted: tuple[float, ...]) -> str:
+    if fitted:
+        return "Scheduling with FSRS parameters fitted to your reviews (torchdrill optimize --reset: the defaults)."
+    return "Scheduling with FSRS's default parameters."
+
+
+class UnsavedScreen(ModalScreen[str | None]):
+    """Save, discard, or keep editing: the three answers to leaving with unsaved settings."""
+
+    BINDINGS = [
+        Binding("s", "choose('save')", "Save"),
+        Binding("d", "choose('discard')", "Discard"),
+        Binding("escape", "choose(None)", "Keep editing"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="unsaved"):
+            yield Static("You have unsaved settings.", classes="title")
+            with Horizontal():
+                yield Button("Save  s", id="save", variant="primary")
+                yield Button("Discard  d", id="discard", variant="error")
+                yield Button("Keep editing  esc", id="keep")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(None if event.button.id == "keep" else event.button.id)
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)

@@ -25,13 +25,17 @@ class RatingBar(Horizontal):
             yield Button(f"{number} {rating.title()}", id=f"rate-{rating}", classes=f"rating {rating}")
 
     def offer(self, intervals: dict[str, str], suggested: str, *, focus: bool = True) -> None:
-        """Show each rating's next interval; with `focus`, focus the suggestion so Enter accepts it."""
+        """Show each rating's next interval and mark the suggestion, the only button Tab reaches, so
+        Enter on the bar always means the suggestion; the others are 1-4 or a click away.
+        With `focus`, focus the suggestion now."""
         self.display = True
         for number, rating in enumerate(RATINGS, 1):
             button = self.query_one(f"#rate-{rating}", Button)
             interval = intervals.get(rating, "")
-            button.label = f"{number} {rating.title()}" + (f"  {interval}" if interval else "")
+            mark = "  ⏎" if rating == suggested else ""
+            button.label = f"{number} {rating.title()}" + (f"  {interval}" if interval else "") + mark
             button.set_class(rating == suggested, "suggested")
+            button.can_focus = rating == suggested
         if focus:
             self.query_one(f"#rate-{suggested}", Button).focus()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.widgets.answers.base import AnswerWidget
 from tui.widgets.answers.card import CardAnswer
@@ -27,5 +27,6 @@ _BY_KIND: dict[str, type[AnswerWidget]] = {
 }
 
 
-def answer_widget_for(exercise: Exercise) -> AnswerWidget:
-    return _BY_KIND[exercise.kind](exercise, classes=f"answer answer-{exercise.kind}")
+def answer_widget_for(exercise: Exercise, initial: Any = None) -> AnswerWidget:
+    """The widget for `exercise`, holding `initial` (an answer kept across a reload) if given."""
+    return _BY_KIND[exercise.kind](exercise, initial, classes=f"answer answer-{exercise.kind}")

@@ -17,15 +17,25 @@ class AnswerWidget(Vertical):
     class Submitted(Message):
         """The learner pressed Enter where Enter means "check my answer"."""
 
-    def __init__(self, exercise: Exercise, **kwargs: Any) -> None:
+    def __init__(self, exercise: Exercise, initial: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.exercise = exercise
+        self.initial = initial  # an answer to start from (kept across a reload), else the blank one
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.focus_answer)
 
     def value(self) -> Any:
         raise NotImplementedError
+
+    def blank(self) -> Any:
+        """The value before the learner did anything."""
+        return ""
+
+    @property
+    def pristine(self) -> bool:
+        """Nothing typed or chosen yet: keys that mean something else may act without losing work."""
+        return self.value() == self.blank()
 
     def focus_answer(self) -> None:
         for widget in self.query("*"):

@@ -15,7 +15,8 @@ class CardAnswer(AnswerWidget):
             classes="muted",
             id="card-hint",
         )
-        back = Markdown(self.exercise.back, id="card-back")
+        # A card's back is written line by line: each line break is kept, as the author typed it.
+        back = Markdown(hard_breaks(self.exercise.back), id="card-back")
         back.display = False
         yield back
 
@@ -29,3 +30,14 @@ class CardAnswer(AnswerWidget):
 
     def value(self) -> str:
         return ""
+
+
+def hard_breaks(markdown: str) -> str:
+    """Markdown with every line break outside code fences made a hard one (two trailing spaces)."""
+    lines, fenced = markdown.split("\n"), False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.strip() and i + 1 < len(lines) and lines[i + 1].strip():
+            lines[i] = line.rstrip() + "  "
+    return "\n".join(lines)

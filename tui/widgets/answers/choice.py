@@ -19,7 +19,8 @@ def option_text(number: int, markdown: str) -> Text:
 
 class ChoiceAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
-        options = [(option_text(i + 1, text), i) for i, text in enumerate(self.exercise.options)]
+        chosen = set(self.initial or [])
+        options = [(option_text(i + 1, text), i, i in chosen) for i, text in enumerate(self.exercise.options)]
         yield SelectionList[int](*options, id="choice-options")
 
     @property
@@ -32,3 +33,6 @@ class ChoiceAnswer(AnswerWidget):
 
     def value(self) -> list[int]:
         return sorted(self.options.selected)
+
+    def blank(self) -> list[int]:
+        return []

@@ -20,7 +20,7 @@ def _language() -> str | None:
 class CodeAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
         yield TextArea.code_editor(
-            self.exercise.starter,
+            self.exercise.starter if self.initial is None else self.initial,
             language=_language(),
             id="code-editor",
             tab_behavior="indent",
@@ -29,3 +29,6 @@ class CodeAnswer(AnswerWidget):
 
     def value(self) -> str:
         return self.query_one("#code-editor", TextArea).text
+
+    def blank(self) -> str:
+        return self.exercise.starter

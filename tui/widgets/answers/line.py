@@ -20,6 +20,7 @@ class LineAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
         python = self.exercise.kind in ("expr", "predict")
         yield Input(
+            self.initial or "",
             placeholder=PLACEHOLDERS[self.exercise.kind],
             highlighter=PythonHighlighter() if python else None,
             id="line-input",
