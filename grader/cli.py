@@ -123,6 +123,7 @@ def main(ctx: click.Context, quizzes: tuple[Path, ...], db: Path | None, debug: 
     Study:     torchdrill            (the app; `torchdrill serve` in a browser)
                torchdrill due / review ID --answer ... / stats
                torchdrill export anki FILE.apkg   (the flashcard-like exercises, for Anki)
+               torchdrill optimize   (fit the scheduler to your own reviews)
     Authors:   torchdrill validate [PATH ...]
                torchdrill new KIND DECK/ID, torchdrill schema
     Teachers:  torchdrill grade SUBMISSIONS.jsonl --out report.json
