@@ -186,7 +186,7 @@ def load_deck(path: Path) -> tuple[LoadedDeck | None, list[Problem]]:
     problems = marks.index(root, skip=items)
     if problems:
         return None, problems
-    data = yaml.load(text, Loader=SafeLoader)
+    data = SafeLoader("").construct_document(root)  # from the nodes already read: YAML is parsed once
     raw = data.get("exercises")
     try:  # the deck's own fields; each exercise is validated on its own below
         model = Deck.model_validate({**data, "exercises": []} if isinstance(raw, list) else data)
