@@ -132,3 +132,14 @@ async def practise(app, pilot, gid: str):
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*[{" ": "space"}.get(c, c) for c in text])
+
+
+def graded_rows(db: Path) -> int:
+    """How many grades a batch run kept in its gradebook (0 before it has one)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM batch_grades").fetchone()[0]
+    except sqlite3.Error:
+        return 0

@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from support import graded_rows
 
 from grader.batch.reader import Submission
 from grader.batch.result import Result, summarize, summary_table
@@ -126,14 +126,6 @@ def test_a_directory_layout_names_the_files_instead_of_lines() -> None:
     summary = summarize(results)
     assert (summary["input_problems"], summary["invalid_answers"]) == (1, 1)
     assert "1 input problem(s), not counted against any learner: class/ada/x;" in summary_table(summary)
-
-
-def graded_rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT count(*) FROM batch_grades").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 @pytest.mark.slow
