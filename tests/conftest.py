@@ -26,10 +26,12 @@ def grader(sample_quizzes: Path):
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever TORCHDRILL_* the caller has set, tests (and the processes they start) never see it."""
+def _hermetic_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Whatever TORCHDRILL_* the caller has set, tests (and the processes they start) never see it;
+    the app's deck cache goes to a folder of the test run's, not the user's cache directory."""
     for name in [n for n in os.environ if n.startswith("TORCHDRILL_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

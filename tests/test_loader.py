@@ -161,3 +161,31 @@ def test_sample_deck_loads_every_kind(sample_quizzes: Path) -> None:
         "fill",
         "code",
     }
+
+
+def test_the_apps_deck_cache_follows_every_edit(tmp_path, monkeypatch) -> None:
+    """The pickled copy the app starts from is used only while no deck file changed."""
+    import shutil
+
+    from grader.deck.cache import cached_library
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "variants.yaml", decks / "v.yaml")
+    first = cached_library([decks])
+    assert list((tmp_path / "cache" / "torchdrill").glob("library-*.pickle"))
+    again = cached_library([decks])
+    assert [e.gid for e in again.entries] == [e.gid for e in first.entries] and again is not first
+    text = (decks / "v.yaml").read_text()
+    (decks / "v.yaml").write_text(text.replace("title: Mean of a range", "title: Mean of a range, edited"))
+    assert cached_library([decks]).get("var/mean").exercise.title == "Mean of a range, edited"
+    (decks / "w.yaml").write_text(
+        "deck: w\nexercises:\n  - id: c\n    kind: card\n    title: t\n    prompt: p\n    back: b\n"
+    )
+    assert cached_library([decks]).get("w/c") is not None  # a new file
+    (decks / "w.yaml").unlink()
+    assert cached_library([decks]).get("w/c") is None  # a removed one
+    for copy in (tmp_path / "cache" / "torchdrill").glob("library-*.pickle"):
+        copy.write_bytes(b"not a pickle")  # a damaged copy is rebuilt, not an error
+    assert cached_library([decks]).get("var/mean") is not None

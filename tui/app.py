@@ -104,9 +104,9 @@ class TorchDrillApp(App[None]):
             self.notify(f"decks reloaded{note}", severity="warning" if problems else "information", timeout=4)
 
     def _load_library(self) -> Library:
-        from grader.deck.loader import load_library
+        from grader.deck.cache import cached_library  # a pickled copy: start-up is not spent on YAML
 
-        return load_library(self.quizzes)
+        return cached_library(self.quizzes)
 
     @work(thread=True, exclusive=True, group="grader-start")
     def _warm_grader(self) -> None:
