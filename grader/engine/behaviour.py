@@ -14,7 +14,6 @@ alike unless the check asked for the exact dtype, a one-number tensor like the P
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import math
@@ -27,7 +26,7 @@ from grader.engine.answers import AnswerError, check_text, parse_choice, parse_l
 from grader.engine.judge import observations_of
 from grader.engine.literals import DeviceName, DtypeName, Shape, TensorLiteral
 from grader.sandbox.client import RunOutcome
-from grader.sandbox.wire import Observed, Opaque
+from grader.sandbox.wire import Observed, Opaque, tensor_bytes
 
 SIGNIFICANT = 4  # digits kept at most: float32 noise between equivalent computations is far below
 MAX_TEXT = 500  # characters of an error message or a string observation that count
@@ -137,7 +136,7 @@ def _tensor(t: torch.Tensor, tol: float, rtol: float, exact_dtype: bool) -> Any:
     if kind in ("float", "complex"):
         data = _rounded_bytes(t, tol, rtol)
     else:
-        data = _bytes(t.to(torch.int64))
+        data = tensor_bytes(t.to(torch.int64))
     dtype = str(t.dtype).removeprefix("torch.") if exact_dtype else kind
     return ["tensor", dtype, list(t.shape), hashlib.sha256(data).hexdigest()[:16]]
 
@@ -190,11 +189,4 @@ def _rounded_bytes(t: torch.Tensor, tol: float, rtol: float) -> bytes:
         n, k = torch.where(tens, n // 10, n), torch.where(tens, k + 1, k)
     k = torch.where(n == 0, torch.zeros_like(k), k)  # zero is zero, at any step
     special = torch.where(torch.isnan(x), 1, torch.where(x == math.inf, 2, torch.where(x == -math.inf, 3, 0)))
-    return b"".join(_bytes(part) for part in (n, k, special.to(torch.int64)))
-
-
-def _bytes(t: torch.Tensor) -> bytes:
-    """A tensor's elements as bytes, without numpy (torch runs without it). Read from memory in one
-    go: iterating over its storage costs a Python call per byte."""
-    own = t.contiguous()  # a tensor this module made: its pointer and size are its own
-    return ctypes.string_at(own.data_ptr(), own.numel() * own.element_size()) if own.numel() else b""
+    return b"".join(tensor_bytes(part) for part in (n, k, special.to(torch.int64)))
